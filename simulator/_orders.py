@@ -1,0 +1,220 @@
+"""Order documents in the provider's JSON shape: built from a validated request, then edited.
+
+The store keeps each order as this document plus a few indexed columns; the columns that
+change over time (status, updated_at) are authoritative and laid over the document on read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from lifecycle._convert import order_to_json
+from lifecycle._models import Order
+from lifecycle._status import OrderStatus
+
+# The provider's internal `state` for each client-facing status.
+STATE_OF: dict[str, str] = {
+    OrderStatus.PENDING: "New",
+    OrderStatus.ON_HOLD: "Warning",
+    OrderStatus.ACCEPTED: "Submitted",
+    OrderStatus.IN_PRODUCTION: "In Production",
+    OrderStatus.SHIPPED: "Shipped",
+    OrderStatus.DELIVERED: "Delivered",
+    OrderStatus.CANCELED_BY_CLIENT: "Canceled",
+    OrderStatus.CANCELED_BY_OKC: "Canceled",
+    OrderStatus.REPLACED: "Canceled",
+    OrderStatus.VOIDED: "Canceled",
+    OrderStatus.RETURNED: "Returned",
+    OrderStatus.ERROR: "Error",
+}
+
+FULFILLMENT_FEE_PER_LINE = 2.5
+SHIPPING_FEE = 5.95
+PACK_PRICE_PER_POUCH = 0.35
+"""What a pouch built from a pack (`pack_id`) costs per day; contents are priced per pill."""
+
+NewId = Callable[[str], str]
+"""Makes the next id of a kind ("line", "pouch", "content")."""
+
+
+_PLACEHOLDER_TIME = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def empty_order_document() -> dict[str, Any]:
+    """Every field of the provider's Order, null: the shape every document is filled into."""
+    return order_to_json(
+        Order(
+            created_at=_PLACEHOLDER_TIME,
+            updated_at=_PLACEHOLDER_TIME,
+            id="",
+            client_id="",
+        )
+    )
+
+
+_EMPTY_ORDER = empty_order_document()
+_LINE_DEFAULTS: dict[str, Any] = {
+    "pouching_summary": [],
+    "batch_id": None,
+    "fulfillment_id": None,
+    "packaging_asset_group_id": None,
+    "product_line_id": None,
+    "kit_id": None,
+    "client_custom_pack_name": None,
+    "discount_amount": None,
+    "name": None,
+    "physician_name": None,
+    "duration": 30,
+    "total": None,
+    "unit_price": None,
+    "client_custom_line_ids": None,
+    "client_custom_order_line_id": None,
+    "replacement_order_line_id": None,
+    "warnings": None,
+    "lot_information": None,
+    "children_count": None,
+    "children_tracking_numbers": None,
+    "crm_id": None,
+    "pouches": [],
+    "is_expedited": False,
+    "is_priority_shipping": False,
+    "is_priority_production": False,
+    "has_special_handling": False,
+    "special_handling_instructions": None,
+    "share_url": None,
+    "custom_text_1": None,
+    "custom_text_2": None,
+    "custom_text_3": None,
+    "source_line_item_ids": [],
+    "is_static_item": False,
+    "contains_standalone": False,
+    "set_id": None,
+    "status": None,
+    "order_acceptance_date": None,
+}
+_POUCH_DEFAULTS: dict[str, Any] = {
+    "time_of_administration": None,
+    "custom_label": None,
+    "pack_id": None,
+    "cycle": "daily",
+    "cycle_length": None,
+    "duration": None,
+    "crm_id": None,
+    "set_id": None,
+    "contents": [],
+}
+_ADDRESS_FIELDS = (
+    "address1",
+    "address2",
+    "city",
+    "province_name",
+    "province_code",
+    "postal_code",
+    "country_name",
+    "country_code",
+)
+
+
+def is_live(item: object) -> bool:
+    """Whether a nested object of an update is kept (`is_deleted: true` removes it)."""
+    return not (isinstance(item, Mapping) and item.get("is_deleted") is True)
+
+
+def build_lines(
+    order_id: str,
+    lines: Any,  # noqa: ANN401 - validated JSON
+    new_id: NewId,
+    prices: Mapping[str, float],
+) -> list[dict[str, Any]]:
+    """Build the order's lines from a validated request, with ids, summaries and totals."""
+    built: list[dict[str, Any]] = []
+    for line in lines:
+        if not is_live(line):
+            continue
+        line_id = str(line.get("id") or new_id("line"))
+        doc: dict[str, Any] = {"id": line_id, "order_id": order_id}
+        doc.update(_LINE_DEFAULTS)
+        doc.update({k: v for k, v in line.items() if k in _LINE_DEFAULTS and k != "pouches"})
+        doc["pouches"] = [
+            _build_pouch(line_id, pouch, new_id)
+            for pouch in line.get("pouches", ())
+            if is_live(pouch)
+        ]
+        _price_line(doc, prices)
+        built.append(doc)
+    return built
+
+
+def _build_pouch(line_id: str, pouch: Mapping[str, Any], new_id: NewId) -> dict[str, Any]:
+    pouch_id = str(pouch.get("id") or new_id("pouch"))
+    doc: dict[str, Any] = {"id": pouch_id, "order_line_id": line_id}
+    doc.update(_POUCH_DEFAULTS)
+    doc.update({k: v for k, v in pouch.items() if k in _POUCH_DEFAULTS and k != "contents"})
+    doc["contents"] = [
+        {
+            "id": str(content.get("id") or new_id("content")),
+            "pouch_id": pouch_id,
+            "client_product_id": content["client_product_id"],
+            "serving_size": content.get("serving_size", 1),
+            "crm_id": None,
+        }
+        for content in pouch.get("contents", ())
+        if is_live(content)
+    ]
+    return doc
+
+
+def _price_line(line: dict[str, Any], prices: Mapping[str, float]) -> None:
+    duration = int(line["duration"] or 30)
+    per_day = 0.0
+    summary: dict[str, int] = {}
+    for pouch in line["pouches"]:
+        toa = pouch["time_of_administration"] or "Morning"
+        summary[toa] = summary.get(toa, 0) + duration
+        if pouch["contents"]:
+            per_day += sum(
+                prices.get(c["client_product_id"], 0.0) * (c["serving_size"] or 1)
+                for c in pouch["contents"]
+            )
+        else:
+            per_day += PACK_PRICE_PER_POUCH
+    line["pouching_summary"] = [{"toa": toa, "pouch_count": n} for toa, n in summary.items()]
+    line["unit_price"] = round(per_day, 2)
+    line["total"] = round(per_day * duration, 2)
+
+
+def shipping_address(address: Mapping[str, Any]) -> dict[str, Any]:
+    """The order's shipping address in the provider's shape (unknown keys dropped)."""
+    return {name: address.get(name) for name in _ADDRESS_FIELDS}
+
+
+def price_order(doc: dict[str, Any]) -> None:
+    """Fill the read-only money fields and the pouch count from the lines."""
+    lines = doc["order_lines"]
+    fees = FULFILLMENT_FEE_PER_LINE * len(lines)
+    doc["fulfillment_fee_total"] = round(fees, 2)
+    doc["shipping_fee_total"] = SHIPPING_FEE
+    doc["discount_total"] = 0.0
+    doc["total"] = round(sum(line["total"] or 0.0 for line in lines) + fees + SHIPPING_FEE, 2)
+    doc["total_pouch_count"] = sum(
+        entry["pouch_count"] for line in lines for entry in line["pouching_summary"]
+    )
+    kinds = {bool(p["contents"]) for line in lines for p in line["pouches"]}
+    doc["composition"] = "Roll Only" if kinds == {True} else "Roll Kit" if kinds else None
+
+
+def new_order_document(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """A full order document: every provider field present, the given ones filled in."""
+    doc = dict(_EMPTY_ORDER)
+    doc.update(fields)
+    return doc
+
+
+def overlay(doc: dict[str, Any], status: str, updated_at: str) -> dict[str, Any]:
+    """Lay the authoritative columns over a stored document."""
+    doc["status"] = status
+    doc["state"] = STATE_OF[status]
+    doc["updated_at"] = updated_at
+    return doc

@@ -1,0 +1,229 @@
+"""The simulator's SQLite store: schema, transactions, snapshots. No domain decisions here.
+
+Times are integers (microseconds since the Unix epoch, UTC) so that indexes and range
+filters are cheap; documents (consumer, address, lines) are JSON text.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS clients (
+    id TEXT PRIMARY KEY,
+    email TEXT NOT NULL UNIQUE,
+    password TEXT NOT NULL,
+    name TEXT NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS orders (
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    client_id TEXT NOT NULL,
+    status TEXT NOT NULL,
+    name TEXT,
+    client_custom_order_id TEXT,
+    source TEXT,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    pending_since INTEGER,
+    accepted_at INTEGER,
+    next_event TEXT,
+    next_event_at INTEGER,
+    trigger TEXT,
+    doc TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS orders_client_status ON orders (client_id, status, seq);
+CREATE INDEX IF NOT EXISTS orders_client_created ON orders (client_id, created_at);
+CREATE INDEX IF NOT EXISTS orders_client_updated ON orders (client_id, updated_at);
+CREATE INDEX IF NOT EXISTS orders_client_custom ON orders (client_id, client_custom_order_id);
+CREATE INDEX IF NOT EXISTS orders_pending ON orders (status, pending_since)
+    WHERE status = 'Pending';
+CREATE INDEX IF NOT EXISTS orders_due ON orders (next_event_at) WHERE next_event_at IS NOT NULL;
+
+CREATE TABLE IF NOT EXISTS order_log (
+    seq INTEGER PRIMARY KEY,
+    order_id TEXT NOT NULL,
+    client_id TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    column_name TEXT NOT NULL,
+    old_data TEXT,
+    new_data TEXT,
+    event TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    reason TEXT,
+    prev_updated_at INTEGER
+);
+CREATE INDEX IF NOT EXISTS order_log_order ON order_log (order_id, seq);
+CREATE INDEX IF NOT EXISTS order_log_client ON order_log (client_id, seq);
+
+CREATE TABLE IF NOT EXISTS consumers (
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    client_id TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    doc TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS consumers_client ON consumers (client_id, seq);
+
+CREATE TABLE IF NOT EXISTS fulfillments (
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    order_id TEXT NOT NULL,
+    client_id TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    doc TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS fulfillments_order ON fulfillments (order_id);
+CREATE INDEX IF NOT EXISTS fulfillments_client ON fulfillments (client_id, seq);
+
+CREATE TABLE IF NOT EXISTS tokens (
+    token TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    client_id TEXT NOT NULL,
+    expires_at INTEGER NOT NULL
+) WITHOUT ROWID;
+"""
+
+_DATA_TABLES = ("orders", "order_log", "consumers", "fulfillments", "tokens")
+
+
+class StoreError(Exception):
+    """The store file cannot be used (wrong schema version, not a simulator database)."""
+
+
+class Store:
+    """One SQLite connection, serialised by a lock; in memory unless given a path."""
+
+    def __init__(self, path: str | Path | None = None) -> None:
+        """Open (creating if needed) the store.
+
+        Args:
+            path: a database file for a durable simulator, or None for memory only.
+
+        Raises:
+            StoreError: the file holds another schema version or is not a database.
+        """
+        self.path = None if path is None else Path(path)
+        self.lock = threading.RLock()
+        self.conn = self._connect()
+
+    def _connect(self) -> sqlite3.Connection:
+        target = ":memory:" if self.path is None else str(self.path)
+        conn = sqlite3.connect(target, isolation_level=None, check_same_thread=False)
+        try:
+            if self.path is None:
+                conn.execute("PRAGMA journal_mode=MEMORY")
+                conn.execute("PRAGMA synchronous=OFF")
+            else:
+                # WAL + FULL: a commit that returned is on disk before the caller hears of it.
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA synchronous=FULL")
+            conn.execute("PRAGMA foreign_keys=OFF")
+            conn.executescript(_SCHEMA)
+            self._check_version(conn)
+        except sqlite3.DatabaseError as error:
+            conn.close()
+            raise StoreError(f"{target} is not a usable simulator database: {error}") from error
+        return conn
+
+    @staticmethod
+    def _check_version(conn: sqlite3.Connection) -> None:
+        row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        if row is None:
+            conn.execute(
+                "INSERT INTO meta (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+            )
+        elif int(row[0]) != SCHEMA_VERSION:
+            raise StoreError(
+                f"the database has schema version {row[0]}; this simulator reads version "
+                f"{SCHEMA_VERSION}. Start with a new --db file."
+            )
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """Run the block in one write transaction, committed before the block's caller goes on.
+
+        Yields:
+            The connection.
+        """
+        with self.lock:
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.conn
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+            self.conn.execute("COMMIT")
+
+    def get_meta(self, key: str) -> str | None:
+        """Read one setting the simulator keeps with its data."""
+        with self.lock:
+            row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    @staticmethod
+    def put_meta(conn: sqlite3.Connection, key: str, value: str) -> None:
+        """Write one setting inside the caller's transaction."""
+        conn.execute(
+            "INSERT INTO meta (key, value) VALUES (?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+
+    def clear(self) -> None:
+        """Delete every order, log row, consumer, fulfillment and token; keep clients."""
+        with self.transaction() as conn:
+            for table in _DATA_TABLES:
+                conn.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
+
+    def snapshot(self, path: str | Path) -> None:
+        """Write a consistent copy of the whole store to a file (SQLite online backup)."""
+        with self.lock:
+            target = sqlite3.connect(str(path))
+            try:
+                self.conn.backup(target)
+            finally:
+                target.close()
+
+    def restore(self, path: str | Path) -> None:
+        """Replace the store's contents with a snapshot file's.
+
+        Raises:
+            StoreError: the file is not a snapshot of this schema version.
+        """
+        with self.lock:
+            source = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+            try:
+                self._check_version(source)
+                source.backup(self.conn)
+            except sqlite3.DatabaseError as error:
+                raise StoreError(f"{path} is not a simulator snapshot: {error}") from error
+            finally:
+                source.close()
+
+    def query(self, sql: str, params: tuple[Any, ...] | dict[str, Any] = ()) -> list[Any]:
+        """Run a read and return all rows."""
+        with self.lock:
+            return self.conn.execute(sql, params).fetchall()
+
+    def close(self) -> None:
+        """Close the connection."""
+        with self.lock:
+            self.conn.close()

@@ -1,0 +1,49 @@
+"""Instants as the store keeps them (integer microseconds, UTC) and as the API spells them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MICROS_PER_SECOND = 1_000_000
+
+
+def to_micros(at: datetime) -> int:
+    """Microseconds since the Unix epoch for an aware instant.
+
+    Raises:
+        ValueError: the datetime is naive.
+    """
+    if at.tzinfo is None or at.utcoffset() is None:
+        raise ValueError(f"{at!r} has no time zone; pass an aware datetime (UTC or with offset).")
+    delta = at - _EPOCH
+    return (delta.days * 86_400 + delta.seconds) * MICROS_PER_SECOND + delta.microseconds
+
+
+def from_micros(micros: int) -> datetime:
+    """The aware UTC instant for microseconds since the epoch."""
+    return _EPOCH + timedelta(microseconds=micros)
+
+
+def iso(micros: int) -> str:
+    """ISO 8601 in UTC with a `Z`, microseconds only when not zero: `2026-03-20T09:12:28Z`."""
+    return from_micros(micros).isoformat().replace("+00:00", "Z")
+
+
+def iso_at(at: datetime) -> str:
+    """ISO 8601 in UTC with a `Z` for an aware datetime."""
+    return iso(to_micros(at))
+
+
+def parse_iso(text: str) -> datetime:
+    """Parse an ISO 8601 instant with `Z` or an offset; a bare date means its UTC midnight.
+
+    Raises:
+        ValueError: not ISO 8601, or a date-time without a zone.
+    """
+    value = datetime.fromisoformat(text.strip())
+    if value.tzinfo is None:
+        if "T" in text or " " in text.strip():
+            raise ValueError(f"{text!r} has no time zone; add 'Z' or an offset like '-08:00'.")
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import random
 import uuid
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import sqlite3
 
 
 def stable_uuid(*parts: object) -> str:
@@ -21,3 +26,34 @@ def order_rng(seed: int, order_id: str, step: str) -> random.Random:
 def secret_token(*parts: object) -> str:
     """An opaque token string derived from the parts (URL-safe hex)."""
     return hashlib.sha256(":".join(str(p) for p in parts).encode()).hexdigest()
+
+
+class IdFactory:
+    """Numbered ids per kind, derived from the seed and the world's epoch, saved with the data."""
+
+    def __init__(self, seed: int, epoch: int, counters: dict[str, int] | None = None) -> None:
+        """Start numbering (or carry on from saved counters).
+
+        Args:
+            seed: the simulator's seed.
+            epoch: how many resets the world has had; ids never repeat across resets.
+            counters: the last number issued per kind, as saved in the store.
+        """
+        self.seed = seed
+        self.epoch = epoch
+        self.counters: dict[str, int] = dict(counters or {})
+
+    def next(self, conn: sqlite3.Connection, kind: str) -> str:
+        """The next id of a kind; the counter is saved in the caller's transaction."""
+        number = self.counters.get(kind, 0) + 1
+        self.counters[kind] = number
+        conn.execute(
+            "INSERT INTO meta (key, value) VALUES ('counters', ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (json.dumps(self.counters, sort_keys=True),),
+        )
+        return stable_uuid(self.seed, self.epoch, kind, number)
+
+    def last(self, kind: str) -> int:
+        """The number of the last id issued of a kind."""
+        return self.counters.get(kind, 0)

@@ -213,7 +213,7 @@ class CursorCodec:
         expected = hmac.new(self._secret, body, hashlib.sha256).digest()[:12]
         if len(raw) <= 12 or not hmac.compare_digest(mac, expected):
             raise _bad_cursor(
-                "it was not issued by this simulator world (forged, altered, or from before a reset)"
+                "this simulator world did not issue it (forged, altered, or from before a reset)"
             )
         owner, digest, as_of_log, newest, after = json.loads(body)
         if owner != client_id:

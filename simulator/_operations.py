@@ -145,18 +145,12 @@ class Operations:
 
     # --- the steps --------------------------------------------------------------------------
 
-    def step(  # noqa: PLR0913 - everything a step depends on
-        self,
-        order_id: str,
-        status: OrderStatus,
-        step: str,
-        at: int,
-        accepted_at: int | None,
-        trigger: Trigger | None,
+    def step(
+        self, order_id: str, step: str, at: int, accepted_at: int, trigger: Trigger | None
     ) -> Outcome:
         """Decide what a due step does to one order at instant `at`."""
         if step == START_PRODUCTION:
-            return self._start_production(order_id, at, accepted_at or at, trigger)
+            return self._start_production(order_id, at, accepted_at, trigger)
         if step == SHIP:
             if trigger is not None and trigger.kind is TriggerKind.FAIL:
                 return Outcome(Event.FAIL, None, None, "production failed (test trigger)")
@@ -166,7 +160,6 @@ class Operations:
         if step == RETURN:
             return Outcome(Event.RETURN, None, None, "returned to sender (test trigger)")
         # An unknown step (from a newer schema) must not wedge the world: drop it.
-        del status
         return Outcome(None, None, None, f"unknown step {step!r} dropped")
 
     def _start_production(
@@ -242,16 +235,12 @@ class Operations:
             weight,
         )
 
-    def fulfillment_document(  # noqa: PLR0913 - the parts of a fulfillment
-        self,
-        fulfillment_id: str,
-        order_id: str,
-        order: Mapping[str, Any],
-        shipment: Shipment,
-        at: int,
-        number: int,
+    @staticmethod
+    def fulfillment_document(
+        fulfillment_id: str, order: Mapping[str, Any], shipment: Shipment, at: int, number: int
     ) -> dict[str, Any]:
         """The fulfillment created when an order ships, in the provider's shape."""
+        order_id = order["id"]
         consumer = order.get("consumer") or {}
         return {
             "id": fulfillment_id,

@@ -214,7 +214,8 @@ def new_order_document(fields: Mapping[str, Any]) -> dict[str, Any]:
 
 def overlay(doc: dict[str, Any], status: str, updated_at: str) -> dict[str, Any]:
     """Lay the authoritative columns over a stored document."""
-    doc["status"] = status
-    doc["state"] = STATE_OF[status]
+    value = OrderStatus(status).value
+    doc["status"] = value
+    doc["state"] = STATE_OF[value]
     doc["updated_at"] = updated_at
     return doc

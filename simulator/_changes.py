@@ -1,0 +1,116 @@
+"""The transaction log: one row per changed field, with time, actor and reason.
+
+Order history and the provider's transaction-log rows are both read from here.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from simulator._ids import stable_uuid
+from simulator._timefmt import iso
+
+if TYPE_CHECKING:
+    import sqlite3
+
+SYSTEM_USER = "00000000-0000-4000-8000-000000000000"
+"""`done_by` of rows written by the batch, operations or an operator rather than a client."""
+
+
+@attrs.frozen
+class Change:
+    """One changed field of one order."""
+
+    order_id: str
+    client_id: str
+    at: int
+    column: str
+    old: object
+    new: object
+    event: str
+    actor: str
+    reason: str | None = None
+    prev_updated_at: int | None = None
+    """The order's `updated_at` before this change: paging reads the past from it."""
+
+
+def log_text(value: object) -> str | None:
+    """A logged value as text: strings as they are, structures as compact JSON."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, separators=(",", ":"), sort_keys=True)
+
+
+def record(conn: sqlite3.Connection, *changes: Change) -> None:
+    """Append changes to the log inside the caller's transaction."""
+    conn.executemany(
+        "INSERT INTO order_log (order_id, client_id, at, column_name, old_data, new_data, "
+        "event, actor, reason, prev_updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                c.order_id,
+                c.client_id,
+                c.at,
+                c.column,
+                log_text(c.old),
+                log_text(c.new),
+                c.event,
+                c.actor,
+                c.reason,
+                c.prev_updated_at,
+            )
+            for c in changes
+        ],
+    )
+
+
+def status_history(conn: sqlite3.Connection, order_id: str) -> list[dict[str, Any]]:
+    """Every status change of an order, oldest first."""
+    rows = conn.execute(
+        "SELECT at, old_data, new_data, event, actor, reason FROM order_log "
+        "WHERE order_id = ? AND column_name = 'status' ORDER BY seq",
+        (order_id,),
+    ).fetchall()
+    return [
+        {"at": iso(at), "from": old, "to": new, "event": event, "actor": actor, "reason": reason}
+        for at, old, new, event, actor, reason in rows
+    ]
+
+
+def transaction_rows(
+    conn: sqlite3.Connection, order_id: str, client_id: str, id_salt: tuple[object, ...]
+) -> list[dict[str, Any]]:
+    """An order's log in the provider's `OrderTransactionLogs` shape, plus event/actor/reason."""
+    rows = conn.execute(
+        "SELECT seq, at, column_name, old_data, new_data, event, actor, reason "
+        "FROM order_log WHERE order_id = ? ORDER BY seq",
+        (order_id,),
+    ).fetchall()
+    return [
+        {
+            "id": stable_uuid(*id_salt, "log", seq),
+            "column_name": column,
+            "old_data": old,
+            "new_data": new,
+            "event_type": "INSERT" if event == "create" else "UPDATE",
+            "done_by": client_id if actor == "client" else SYSTEM_USER,
+            "client_id": client_id,
+            "entity_id": order_id,
+            "created_at": iso(at),
+            "event": event,
+            "actor": actor,
+            "reason": reason,
+        }
+        for seq, at, column, old, new, event, actor, reason in rows
+    ]
+
+
+def last_seq(conn: sqlite3.Connection) -> int:
+    """The newest log row's sequence number (0 for an empty log)."""
+    (last,) = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM order_log").fetchone()
+    return int(last)

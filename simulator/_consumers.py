@@ -1,0 +1,145 @@
+"""Consumers: the people orders are for, one client's own, stored as provider-shaped JSON."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from lifecycle._errors import UpdateRejected, Violation, ViolationCode
+from simulator._errors import NotFound
+from simulator._timefmt import iso
+
+if TYPE_CHECKING:
+    import sqlite3
+    from collections.abc import Mapping
+
+FIELDS = ("email", "first_name", "last_name", "phone_number", "client_custom_consumer_id")
+READ_ONLY = frozenset({"id", "client_id", "created_at", "updated_at", "crm_id", "crm_account_id"})
+MAX_LENGTH = 100
+
+
+def check_fields(payload: object, *, creating: bool) -> dict[str, Any]:
+    """Check a consumer request body and return its fields.
+
+    Raises:
+        UpdateRejected: not an object, unknown or read-only fields, wrong types, missing names.
+    """
+    if not isinstance(payload, dict):
+        raise UpdateRejected(
+            [Violation("", ViolationCode.MALFORMED, "The request body must be a JSON object.")]
+        )
+    problems: list[Violation] = []
+    fields: dict[str, Any] = {}
+    for key, value in payload.items():
+        if key not in FIELDS:
+            code = ViolationCode.READ_ONLY if key in READ_ONLY else ViolationCode.NOT_UPDATABLE
+            problems.append(
+                Violation(
+                    str(key),
+                    code,
+                    f"'{key}' cannot be set; consumer fields are: {', '.join(FIELDS)}.",
+                )
+            )
+        elif value is not None and (not isinstance(value, str) or len(value) > MAX_LENGTH):
+            problems.append(
+                Violation(
+                    key,
+                    ViolationCode.MALFORMED,
+                    f"'{key}' must be text of at most {MAX_LENGTH} characters.",
+                )
+            )
+        else:
+            fields[key] = value
+    if creating:
+        problems.extend(
+            Violation(name, ViolationCode.REQUIRED, f"'{name}' is required to create a consumer.")
+            for name in ("first_name", "last_name")
+            if not fields.get(name)
+        )
+    if problems:
+        raise UpdateRejected(problems)
+    return fields
+
+
+def insert(
+    conn: sqlite3.Connection,
+    consumer_id: str,
+    client_id: str,
+    fields: Mapping[str, Any],
+    now: int,
+) -> dict[str, Any]:
+    """Store a new consumer and return it."""
+    body: dict[str, Any] = {
+        "id": consumer_id,
+        "client_id": client_id,
+        "email": None,
+        "first_name": None,
+        "last_name": None,
+        "phone_number": None,
+        "client_custom_consumer_id": None,
+        "crm_account_id": None,
+        "crm_id": None,
+        "created_at": iso(now),
+        "updated_at": iso(now),
+    }
+    body.update(fields)
+    conn.execute(
+        "INSERT INTO consumers (id, client_id, created_at, updated_at, doc) VALUES (?, ?, ?, ?, ?)",
+        (consumer_id, client_id, now, now, json.dumps(body)),
+    )
+    return body
+
+
+def get(conn: sqlite3.Connection, consumer_id: str, client_id: str) -> dict[str, Any]:
+    """One of the client's consumers.
+
+    Raises:
+        NotFound: no such consumer for this client.
+    """
+    row = conn.execute(
+        "SELECT doc FROM consumers WHERE id = ? AND client_id = ?", (consumer_id, client_id)
+    ).fetchone()
+    if row is None:
+        raise NotFound(f"No consumer with id '{consumer_id}'.")
+    body: dict[str, Any] = json.loads(row[0])
+    return body
+
+
+def exists(conn: sqlite3.Connection, consumer_id: str, client_id: str) -> bool:
+    """Whether the client has this consumer."""
+    row = conn.execute(
+        "SELECT 1 FROM consumers WHERE id = ? AND client_id = ?", (consumer_id, client_id)
+    ).fetchone()
+    return row is not None
+
+
+def update(
+    conn: sqlite3.Connection,
+    consumer_id: str,
+    client_id: str,
+    fields: Mapping[str, Any],
+    now: int,
+) -> dict[str, Any]:
+    """Change a consumer's fields (a no-op leaves `updated_at` alone) and return it.
+
+    Raises:
+        NotFound: no such consumer for this client.
+    """
+    body = get(conn, consumer_id, client_id)
+    changed = {key: value for key, value in fields.items() if body.get(key) != value}
+    if changed:
+        body.update(changed)
+        body["updated_at"] = iso(now)
+        conn.execute(
+            "UPDATE consumers SET doc = ?, updated_at = ? WHERE id = ?",
+            (json.dumps(body), now, consumer_id),
+        )
+    return body
+
+
+def list_all(conn: sqlite3.Connection, client_id: str) -> list[dict[str, Any]]:
+    """The client's consumers, oldest first."""
+    rows = conn.execute(
+        "SELECT doc FROM consumers WHERE client_id = ? ORDER BY seq", (client_id,)
+    ).fetchall()
+    return [json.loads(doc) for (doc,) in rows]

@@ -1,0 +1,79 @@
+"""Reading stored orders: the row the engine works with, and the lookups it needs."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from lifecycle._status import OrderStatus
+from simulator import _orders
+from simulator._errors import NotFound
+from simulator._timefmt import iso
+
+if TYPE_CHECKING:
+    import sqlite3
+    from collections.abc import Sequence
+
+ORDER_COLUMNS = "seq, id, client_id, status, updated_at, trigger, doc"
+
+
+class OrderRow:
+    """A stored order: its columns and its document."""
+
+    __slots__ = ("client_id", "doc", "id", "seq", "status", "trigger", "updated_at")
+
+    def __init__(self, row: Sequence[Any]) -> None:
+        """Read a row selected with `ORDER_COLUMNS`."""
+        self.seq: int = row[0]
+        self.id: str = row[1]
+        self.client_id: str = row[2]
+        self.status: OrderStatus = OrderStatus(row[3])
+        self.updated_at: int = row[4]
+        self.trigger: str | None = row[5]
+        self.doc: dict[str, Any] = json.loads(row[6])
+
+    def document(self) -> dict[str, Any]:
+        """The order as the API shows it now."""
+        return _orders.overlay(self.doc, self.status, iso(self.updated_at))
+
+
+def load(conn: sqlite3.Connection, order_id: str, client_id: str | None) -> OrderRow:
+    """One order by id, of one client (or of any, for operator calls).
+
+    Raises:
+        NotFound: no such order (another client's order is not found either).
+    """
+    sql = f"SELECT {ORDER_COLUMNS} FROM orders WHERE id = ?"  # noqa: S608 - fixed columns
+    params: tuple[str, ...] = (order_id,)
+    if client_id is not None:
+        sql += " AND client_id = ?"
+        params = (order_id, client_id)
+    row = conn.execute(sql, params).fetchone()
+    if row is None:
+        raise NotFound(f"No order with id '{order_id}'.")
+    return OrderRow(row)
+
+
+def by_custom_id(conn: sqlite3.Connection, custom_id: str, client_id: str) -> OrderRow:
+    """The client's order with this `client_custom_order_id`.
+
+    Raises:
+        NotFound: the client has no such order.
+    """
+    row = conn.execute(
+        f"SELECT {ORDER_COLUMNS} FROM orders "  # noqa: S608 - fixed columns
+        "WHERE client_id = ? AND client_custom_order_id = ?",
+        (client_id, custom_id),
+    ).fetchone()
+    if row is None:
+        raise NotFound(f"No order with client_custom_order_id '{custom_id}'.")
+    return OrderRow(row)
+
+
+def by_seq(conn: sqlite3.Connection, seq: int) -> OrderRow:
+    """One order by its sequence number (it must exist)."""
+    row = conn.execute(
+        f"SELECT {ORDER_COLUMNS} FROM orders WHERE seq = ?",  # noqa: S608 - fixed columns
+        (seq,),
+    ).fetchone()
+    return OrderRow(row)

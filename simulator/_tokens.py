@@ -1,0 +1,74 @@
+"""Access and refresh tokens that expire on the simulated clock, kept in the store."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from simulator._errors import Unauthorized
+from simulator._ids import secret_token
+from simulator._timefmt import MICROS_PER_SECOND, iso
+
+if TYPE_CHECKING:
+    import sqlite3
+
+ACCESS_LIFETIME_SECONDS = 86_400
+REFRESH_LIFETIME_SECONDS = 30 * 86_400
+
+
+def issue(
+    conn: sqlite3.Connection,
+    client_id: str,
+    now: int,
+    salt: tuple[object, ...],
+    refresh: str | None = None,
+) -> dict[str, Any]:
+    """Store and return a new access token (and a refresh token unless one is being used).
+
+    Args:
+        conn: the store, inside the caller's transaction.
+        client_id: whose token it is.
+        now: the simulated now, in microseconds.
+        salt: what makes the token unique to this world and call (seed, epoch, number).
+        refresh: the refresh token being used, if this is a refresh.
+
+    Returns:
+        The provider's token response.
+    """
+    access = "sim_at_" + secret_token(*salt, "access")
+    rows = [(access, "access", client_id, now + ACCESS_LIFETIME_SECONDS * MICROS_PER_SECOND)]
+    if refresh is None:
+        refresh = "sim_rt_" + secret_token(*salt, "refresh")
+        rows.append(
+            (refresh, "refresh", client_id, now + REFRESH_LIFETIME_SECONDS * MICROS_PER_SECOND)
+        )
+    conn.executemany(
+        "INSERT INTO tokens (token, kind, client_id, expires_at) VALUES (?, ?, ?, ?)", rows
+    )
+    return {
+        "access_token": access,
+        "refresh_token": refresh,
+        "id_token": "sim_id_" + secret_token(*salt, "id"),
+        "token_type": "Bearer",
+        "expires_in": ACCESS_LIFETIME_SECONDS,
+    }
+
+
+def owner(conn: sqlite3.Connection, token: str, kind: str, now: int) -> str:
+    """The client a token belongs to.
+
+    Raises:
+        Unauthorized: unknown (forged, or from before a reset) or expired at `now`.
+    """
+    row = conn.execute(
+        "SELECT client_id, expires_at FROM tokens WHERE token = ? AND kind = ?", (token, kind)
+    ).fetchone()
+    if row is None:
+        raise Unauthorized(f"The {kind} token is not valid (unknown, or from before a reset).")
+    client_id, expires_at = row
+    if now >= expires_at:
+        renew = "refresh-token" if kind == "access" else "token"
+        raise Unauthorized(
+            f"The {kind} token expired at {iso(expires_at)} (simulated time); "
+            f"get a new one from /v2/authentication/{renew}."
+        )
+    return str(client_id)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import string
 from typing import Any
 
 import pytest
@@ -21,6 +20,17 @@ from lifecycle._validation import (
     ValidatedUpdate,
     validate_create,
     validate_update,
+)
+from lifecycle.testing import (
+    broken_field_values,
+    client_status_targets,
+    create_payloads,
+    disallowed_status_values,
+    invalid_update_payloads,
+    order_statuses,
+    random_field_names,
+    valid_field_values,
+    valid_update_payloads,
 )
 
 S = OrderStatus
@@ -126,292 +136,7 @@ def only(violations: tuple[Violation, ...]) -> Violation:
     return violations[0]
 
 
-# --- strategies (written to move verbatim into lifecycle/testing.py) ----------------------------
-
-TIMES_OF_ADMINISTRATION = ("Morning", "Midday", "Evening")
-
-
-def uuids() -> st.SearchStrategy[str]:
-    """UUIDs in their usual lower-case text form."""
-    return st.uuids().map(str)
-
-
-def short_text(max_size: int = 20) -> st.SearchStrategy[str]:
-    """Short arbitrary text, within any length limit the request schema sets."""
-    return st.text(max_size=max_size)
-
-
-def emails() -> st.SearchStrategy[str]:
-    """Plain email addresses of at most 100 characters."""
-    part = st.text(alphabet=string.ascii_lowercase + string.digits, min_size=1, max_size=12)
-    return st.builds("{}@{}.{}".format, part, part, st.sampled_from(("com", "org", "io", "co.uk")))
-
-
-def phone_numbers() -> st.SearchStrategy[str]:
-    """E.164-style numbers: an optional '+' and 7 to 14 digits (15 characters at most)."""
-    digits = st.text(alphabet=string.digits, min_size=7, max_size=14)
-    return st.builds(str.__add__, st.sampled_from(("", "+")), digits)
-
-
-def addresses() -> st.SearchStrategy[Payload]:
-    """Well-formed shipping addresses: the required lines plus any of the optional ones."""
-    nullable = st.none() | short_text()
-    return st.fixed_dictionaries(
-        {"address1": short_text(), "city": short_text(), "country_name": short_text()},
-        optional={
-            "addressee": nullable,
-            "address2": nullable,
-            "province_name": nullable,
-            "province_code": nullable,
-            "country_code": nullable,
-            "postal_code": nullable,
-        },
-    )
-
-
-def consumers(*, creating: bool = False) -> st.SearchStrategy[Payload]:
-    """Well-formed consumers; for a create, each has an `id` or a first and last name."""
-    optional: dict[str, st.SearchStrategy[Any]] = {
-        "email": emails(),
-        "phone_number": st.none() | phone_numbers(),
-    }
-    if not creating:
-        named = {"first_name": short_text(), "last_name": short_text(), "id": uuids()}
-        return st.fixed_dictionaries({}, optional=optional | named)
-    return st.fixed_dictionaries({"id": uuids()}, optional=optional) | st.fixed_dictionaries(
-        {"first_name": short_text(), "last_name": short_text()}, optional=optional
-    )
-
-
-def contents() -> st.SearchStrategy[Payload]:
-    """Well-formed pouch contents: a product and maybe a serving size."""
-    return st.fixed_dictionaries(
-        {"client_product_id": uuids()}, optional={"serving_size": st.integers(1, 10)}
-    )
-
-
-def pouches() -> st.SearchStrategy[Payload]:
-    """Well-formed pouches: up to three supplements, or an existing pack."""
-    optional: dict[str, st.SearchStrategy[Any]] = {
-        "time_of_administration": st.sampled_from(TIMES_OF_ADMINISTRATION),
-        "custom_label": st.text(alphabet=string.ascii_letters + string.digits + " .-", max_size=30),
-        "cycle": st.just("daily"),
-        "cycle_length": st.sampled_from((0, 7, 10)),
-        "duration": st.none() | st.integers(1, 60),
-        "protocol_id": st.none() | uuids(),
-    }
-    with_contents = st.fixed_dictionaries(
-        {"contents": st.lists(contents(), min_size=1, max_size=3)}, optional=optional
-    )
-    with_pack = st.fixed_dictionaries({"pack_id": uuids()}, optional=optional)
-    return with_contents | with_pack
-
-
-def order_lines() -> st.SearchStrategy[list[Payload]]:
-    """One or two new order lines of one or two pouches (never over the supplement cap)."""
-    external_id = (
-        st.text(max_size=8) | st.integers() | st.floats(allow_nan=False, allow_infinity=False)
-    )
-    one_line = st.fixed_dictionaries(
-        {"pouches": st.lists(pouches(), min_size=1, max_size=2)},
-        optional={
-            "name": st.none() | short_text(),
-            "physician_name": st.none() | short_text(30),
-            "duration": st.integers(1, 60),
-            "is_expedited": st.booleans(),
-            "client_custom_order_line_id": st.none() | short_text(),
-            "source_line_item_ids": st.none() | st.lists(external_id, max_size=3),
-        },
-    )
-    return st.lists(one_line, min_size=1, max_size=2)
-
-
-def notes() -> st.SearchStrategy[str | None]:
-    """Order notes within the length limit, or null."""
-    return st.none() | st.text(max_size=50)
-
-
-def client_status_targets() -> st.SearchStrategy[str]:
-    """The statuses a client may ask for in an update."""
-    return st.sampled_from(CLIENT_TARGETS)
-
-
-def valid_field_values() -> dict[str, st.SearchStrategy[Any]]:
-    """For each client-updatable field except `status`, well-formed values."""
-    return {
-        "shipping_address": addresses(),
-        "consumer": consumers(),
-        "order_lines": order_lines(),
-        "email": st.none() | emails(),
-        "phone_number": st.none() | phone_numbers(),
-        "note": notes(),
-    }
-
-
-def non_strings() -> st.SearchStrategy[object]:
-    """JSON values that are neither a string nor null (one choice, so it never swamps others)."""
-    return st.sampled_from(
-        (0, 7, -1, 2.5, math.nan, math.inf, -math.inf, True, False, [], [None], ["x"], {"a": 1})
-    )
-
-
-def broken_addresses() -> st.SearchStrategy[object]:
-    """Shipping addresses that are not objects, lack a required line, or mistype a field."""
-    required = ("address1", "city", "country_name")
-    missing = st.tuples(addresses(), st.sampled_from(required)).map(
-        lambda pair: {k: v for k, v in pair[0].items() if k != pair[1]}
-    )
-    null_required = st.tuples(addresses(), st.sampled_from(required)).map(
-        lambda pair: pair[0] | {pair[1]: None}
-    )
-    mistyped = st.builds(
-        lambda base, key, value: base | {key: value},
-        addresses(),
-        st.sampled_from((*required, "address2", "postal_code", "province_name")),
-        non_strings(),
-    )
-    overlong = st.builds(
-        lambda base, key: base | {key: "x" * 201},
-        addresses(),
-        st.sampled_from(("addressee", "address1", "address2", "city")),
-    )
-    return (
-        non_strings()
-        | st.text(max_size=10)
-        | st.none()
-        | missing
-        | null_required
-        | mistyped
-        | overlong
-    )
-
-
-def broken_consumers() -> st.SearchStrategy[object]:
-    """Consumers that are not objects or carry a mistyped field."""
-    bad_field = st.sampled_from(
-        (
-            ("id", "not-a-uuid"),
-            ("id", 42),
-            ("first_name", 7),
-            ("last_name", None),
-            ("first_name", "x" * 101),
-            ("email", "nobody"),
-            ("email", None),
-            ("phone_number", "12"),
-            ("phone_number", "+1234567890123456"),
-        )
-    )
-    return (
-        non_strings()
-        | st.none()
-        | st.builds(lambda base, kv: base | {kv[0]: kv[1]}, consumers(), bad_field)
-    )
-
-
-def broken_order_lines() -> st.SearchStrategy[object]:
-    """Order lines that are not a non-empty array of well-formed lines."""
-    bad_line = st.sampled_from(
-        (
-            [],
-            {"pouches": []},
-            {"duration": 30},
-            line(duration=0),
-            line(duration=61),
-            line(duration=True),
-            line(crm_id="X"),
-            line(is_expedited="yes"),
-            line(has_special_handling=None),
-            line(physician_name="D" * 31),
-            line(pouches=[{"time_of_administration": "Night", "contents": [{}]}]),
-            line(pouches=[{"time_of_administration": "Morning"}]),
-            line(pouches=[{"contents": [{"client_product_id": "nope"}]}]),
-            line(pouches=[{"contents": [{"client_product_id": PRODUCT, "serving_size": 0}]}]),
-            line(pouches=[{"contents": [{"client_product_id": PRODUCT, "serving_size": True}]}]),
-            line(pouches=[{"contents": [{"client_product_id": PRODUCT, "serving_size": 2.0}]}]),
-            line(
-                pouches=[{"contents": [{"client_product_id": PRODUCT, "serving_size": math.nan}]}]
-            ),
-            line(pouches=[{"contents": [{"client_product_id": PRODUCT}] * 9}]),
-            line(pouches=[{"pack_id": PRODUCT, "contents": [{"client_product_id": PRODUCT}]}]),
-            line(source_line_item_ids=[math.inf]),
-        )
-    )
-    in_array = st.builds(lambda good, bad: [*good, bad], order_lines(), bad_line)
-    return non_strings() | st.none() | st.just([]) | in_array
-
-
-def broken_field_values() -> dict[str, st.SearchStrategy[object]]:
-    """For each client-updatable field except `status`, values of the wrong type or shape."""
-    return {
-        "shipping_address": broken_addresses(),
-        "consumer": broken_consumers(),
-        "order_lines": broken_order_lines(),
-        "email": non_strings()
-        | st.sampled_from(("", "nobody", "a@b", "a b@c.com", "x" * 95 + "@ex.com")),
-        "phone_number": non_strings()
-        | st.sampled_from(("", "123", "phone", "+1 213 373 4253", "1" * 16)),
-        "note": non_strings() | st.just("x" * (NOTE_MAX_LENGTH + 1)),
-    }
-
-
-def disallowed_status_values() -> st.SearchStrategy[object]:
-    """`status` values a client may not send: other statuses, unknown words, non-strings."""
-    others = [s.value for s in OrderStatus if s.value not in CLIENT_TARGETS]
-    return st.sampled_from(others) | st.sampled_from(("pending", "Paused", "")) | non_strings()
-
-
-def valid_update_payloads() -> st.SearchStrategy[Payload]:
-    """Update requests an order in Pending or On Hold accepts."""
-    return st.fixed_dictionaries(
-        {}, optional=valid_field_values() | {"status": client_status_targets()}
-    )
-
-
-def invalid_update_payloads() -> st.SearchStrategy[Payload]:
-    """Update requests every order rejects, whatever its status: each has a bad entry."""
-    kinds: dict[str, st.SearchStrategy[tuple[str, object]]] = {
-        field: st.tuples(st.just(field), values) for field, values in broken_field_values().items()
-    }
-    kinds["<status>"] = st.tuples(st.just("status"), disallowed_status_values())
-    kinds["<read-only>"] = st.tuples(st.sampled_from(SPEC_READ_ONLY), st.integers())
-    kinds["<other>"] = st.tuples(st.sampled_from(("foo", "comments", "order_type")), st.just("x"))
-    # Choosing the kind first keeps each field as likely as the others, whatever its branches.
-    bad_entry = st.sampled_from(sorted(kinds)).flatmap(kinds.__getitem__)
-    return st.builds(lambda good, kv: good | {kv[0]: kv[1]}, valid_update_payloads(), bad_entry)
-
-
-def create_payloads() -> st.SearchStrategy[Payload]:
-    """Create requests the provider accepts."""
-    return st.fixed_dictionaries(
-        {
-            "consumer": consumers(creating=True),
-            "shipping_address": addresses(),
-            "order_lines": order_lines(),
-        },
-        optional={
-            "email": st.none() | emails(),
-            "phone_number": st.none() | phone_numbers(),
-            "note": notes(),
-            "source": short_text(),
-            "client_custom_order_id": st.none() | short_text(),
-            "source_client_order_id": st.none() | short_text(),
-            "order_type": st.sampled_from(("DTC", "Bulk")),
-            "status": st.sampled_from(EDITABLE_NAMES),
-        },
-    )
-
-
-def order_statuses() -> st.SearchStrategy[OrderStatus]:
-    """Any status, but Pending or On Hold half the time, where field rules get a say."""
-    return st.booleans().flatmap(
-        lambda editable: st.sampled_from([S.PENDING, S.ON_HOLD] if editable else list(OrderStatus))
-    )
-
-
-def random_field_names() -> st.SearchStrategy[str]:
-    """Field names that are neither updatable nor read-only."""
-    known = CLIENT_FIELDS | set(SPEC_READ_ONLY) | {"status"} | READ_ONLY_FIELDS
-    return st.text(min_size=1, max_size=12).filter(lambda name: name not in known)
+# --- strategies: the public ones live in lifecycle.testing -------------------------------------
 
 
 def labelled_entries() -> st.SearchStrategy[tuple[str, object, bool]]:

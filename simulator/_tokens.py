@@ -11,6 +11,12 @@ from simulator._timefmt import MICROS_PER_SECOND, iso
 if TYPE_CHECKING:
     import sqlite3
 
+PERMISSIONS = (
+    "orders/read,orders/create,orders/update,orders/delete,products/read,"
+    "consumers/read,consumers/create,consumers/update,fulfillments/read"
+)
+"""What every simulated client may do, in the provider's comma-separated form."""
+
 ACCESS_LIFETIME_SECONDS = 86_400
 REFRESH_LIFETIME_SECONDS = 30 * 86_400
 
@@ -50,6 +56,7 @@ def issue(
         "id_token": "sim_id_" + secret_token(*salt, "id"),
         "token_type": "Bearer",
         "expires_in": ACCESS_LIFETIME_SECONDS,
+        "permissions": PERMISSIONS,
     }
 
 

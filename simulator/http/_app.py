@@ -1,0 +1,90 @@
+"""The ASGI application: the route table, the framing middleware and the error handlers."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.responses import JSONResponse
+
+from simulator.http import _routes_control, _routes_v2
+from simulator.http._context import Server
+from simulator.http._endpoints import Operation, build_routes
+from simulator.http._errors import error_body
+from simulator.http._journal import Journal
+from simulator.http._middleware import SimMiddleware
+from simulator.http._openapi import build_document
+from simulator.http._ratelimit import RateLimiter
+
+if TYPE_CHECKING:
+    from starlette.requests import Request
+
+    from simulator import Simulator
+
+OPERATIONS: tuple[Operation, ...] = _routes_v2.OPERATIONS + _routes_control.OPERATIONS
+"""Every operation the app serves, in routing order."""
+
+
+def openapi_document() -> dict[str, Any]:
+    """The server's OpenAPI 3.1 document: every route, its parameters, bodies and responses."""
+    return build_document(OPERATIONS)
+
+
+def create_app(  # noqa: PLR0913 - the server's settings, all keyword-only
+    sim: Simulator,
+    *,
+    admin_token: str | None = None,
+    control_requires_token: bool = False,
+    rate_limit: int | None = 3600,
+    journal_size: int = 1000,
+    max_body_bytes: int = 1_048_576,
+) -> Starlette:
+    """Build the fake OK Capsule server around a simulator.
+
+    Args:
+        sim: the world the server serves; the app never closes it.
+        admin_token: a token that unlocks the control API (`/_sim`).
+        control_requires_token: whether `/_sim` needs `admin_token` (set when the server
+            listens beyond loopback).
+        rate_limit: requests per client per simulated hour; None turns limiting off.
+        journal_size: how many recent requests `GET /_sim/requests` keeps.
+        max_body_bytes: the largest request body accepted (413 beyond).
+
+    Returns:
+        The Starlette application.
+
+    Raises:
+        ValueError: a limit below 1, or a negative journal size.
+    """
+    if max_body_bytes < 1:
+        raise ValueError(f"max_body_bytes must be at least 1, not {max_body_bytes}.")
+    server = Server(
+        sim=sim,
+        journal=Journal(journal_size),
+        limiter=None if rate_limit is None else RateLimiter(rate_limit),
+        admin_token=admin_token,
+        control_requires_token=control_requires_token,
+        max_body_bytes=max_body_bytes,
+        document=openapi_document(),
+    )
+    return Starlette(
+        routes=build_routes(OPERATIONS, server),
+        middleware=[Middleware(SimMiddleware, server=server)],
+        exception_handlers={HTTPException: _http_error},
+    )
+
+
+_ROUTER_ERRORS = {
+    404: ("not_found", "No such route: {method} {path}. See GET /_sim/openapi.json."),
+    405: ("method_not_allowed", "{path} does not take {method}."),
+}
+
+
+async def _http_error(request: Request, error: Exception) -> JSONResponse:
+    """The router's own refusals (unknown route, wrong method), in the API's error shape."""
+    assert isinstance(error, HTTPException)  # noqa: S101 - registered for HTTPException only
+    code, template = _ROUTER_ERRORS.get(error.status_code, ("http_error", "{detail}"))
+    message = template.format(method=request.method, path=request.url.path, detail=error.detail)
+    return JSONResponse(error_body(code, message), error.status_code, error.headers)

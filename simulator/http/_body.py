@@ -1,0 +1,142 @@
+"""Reading a request's JSON body: media type, size limit, strict parsing, nesting depth."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import TYPE_CHECKING
+
+from simulator.http._errors import ApiError
+
+if TYPE_CHECKING:
+    from starlette.requests import Request
+
+MAX_DEPTH = 64
+"""Deepest nesting of arrays and objects accepted; the provider's documents need about six."""
+
+
+def too_large(limit: int) -> ApiError:
+    """The 413 for a body over the limit."""
+    return ApiError(
+        413, "payload_too_large", f"The request body is larger than the limit of {limit} bytes."
+    )
+
+
+async def read_json(request: Request, max_bytes: int) -> object:
+    """Read and parse the body of a request that must carry JSON.
+
+    Raises:
+        ApiError: 413 over `max_bytes` (counted as it streams, whatever Content-Length
+            said), 415 not JSON, 400 empty, not UTF-8, malformed, NaN or Infinity, or
+            nested deeper than `MAX_DEPTH`.
+    """
+    declared = request.headers.get("content-type")
+    if declared is not None:
+        check_media_type(declared)
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > max_bytes:
+            raise too_large(max_bytes)
+        chunks.append(chunk)
+    raw = b"".join(chunks)
+    if not raw.strip():
+        raise ApiError(400, "malformed_json", "The request body is empty; send a JSON object.")
+    if declared is None:
+        check_media_type("")
+    return parse_json(raw)
+
+
+def check_media_type(declared: str) -> None:
+    """Accept `application/json` and `application/*+json`, in UTF-8.
+
+    Raises:
+        ApiError: 415 for any other media type or charset.
+    """
+    media, _, params = declared.partition(";")
+    media = media.strip().lower()
+    kind, _, subtype = media.partition("/")
+    if kind != "application" or not (subtype == "json" or subtype.endswith("+json")):
+        shown = f"'{media}'" if media else "missing"
+        raise ApiError(
+            415,
+            "unsupported_media_type",
+            f"The request body must be JSON: send 'Content-Type: application/json' "
+            f"(the Content-Type was {shown}).",
+        )
+    for param in params.split(";"):
+        name, _, value = param.partition("=")
+        charset = value.strip().strip('"').lower()
+        if name.strip().lower() == "charset" and charset not in {"utf-8", "utf8"}:
+            raise ApiError(
+                415,
+                "unsupported_media_type",
+                f"The request body must be UTF-8 JSON, not charset '{charset}'.",
+            )
+
+
+def parse_json(raw: bytes) -> object:
+    """Parse UTF-8 JSON strictly.
+
+    Raises:
+        ApiError: 400 naming what is wrong and, for a syntax error, where.
+    """
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise _malformed(f"the body is not UTF-8 text (bad byte at offset {error.start})") from None
+    try:
+        value = json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
+    except json.JSONDecodeError as error:
+        raise _malformed(
+            f"{error.msg} at line {error.lineno} column {error.colno} (char {error.pos})"
+        ) from None
+    except RecursionError:
+        raise _too_deep() from None
+    except ValueError as error:
+        # Raised by the hooks below, and by int() for numbers with thousands of digits.
+        raise _malformed(str(error)) from None
+    if _depth(value) > MAX_DEPTH:
+        raise _too_deep()
+    return value
+
+
+def _reject_constant(name: str) -> object:
+    raise ValueError(f"{name} is not valid JSON; send a finite number or null")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"the number {text} is too large for a JSON number")
+    return value
+
+
+def _depth(value: object) -> int:
+    """How deeply arrays and objects nest (a scalar is 0), without recursion."""
+    deepest = 0
+    stack: list[tuple[object, int]] = [(value, 0)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict):
+            children: list[object] = list(item.values())
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        deepest = max(deepest, level + 1)
+        if deepest > MAX_DEPTH:
+            return deepest
+        stack.extend((child, level + 1) for child in children)
+    return deepest
+
+
+def _malformed(why: str) -> ApiError:
+    return ApiError(400, "malformed_json", f"Malformed JSON: {why}.")
+
+
+def _too_deep() -> ApiError:
+    return ApiError(
+        400, "malformed_json", f"Malformed JSON: arrays and objects nest deeper than {MAX_DEPTH}."
+    )

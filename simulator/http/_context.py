@@ -1,0 +1,61 @@
+"""What the app's parts share: the server's settings and state, and each request's visit."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+if TYPE_CHECKING:
+    from starlette.types import Scope
+
+    from simulator import Simulator
+    from simulator.http._journal import Journal
+    from simulator.http._ratelimit import RateLimiter
+
+_VISIT_KEY = "okc_sim.visit"
+
+
+@attrs.define(eq=False)
+class Server:
+    """One app's simulator, journal, rate limiter and settings."""
+
+    sim: Simulator
+    journal: Journal
+    limiter: RateLimiter | None
+    """None when rate limiting is off."""
+    admin_token: str | None
+    control_requires_token: bool
+    max_body_bytes: int
+    document: dict[str, Any]
+    """The OpenAPI document, served at `/_sim/openapi.json`."""
+
+
+@attrs.define(eq=False)
+class Visit:
+    """What the middleware learnt about a request before routing it."""
+
+    at: datetime
+    """The simulated instant the request arrived."""
+    client_id: str | None = None
+    """The client of a valid access token, if the request carried one."""
+    auth_problem: str | None = None
+    """Why there is no client: a missing, malformed, unknown or expired token."""
+
+
+def iso_utc(at: datetime) -> str:
+    """ISO 8601 in UTC with a `Z`, as every instant the API writes."""
+    return at.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def attach_visit(scope: Scope, visit: Visit) -> None:
+    """Keep a request's visit in its ASGI scope for the route to read."""
+    scope[_VISIT_KEY] = visit
+
+
+def visit_of(scope: Scope) -> Visit:
+    """The visit the middleware attached to this request's scope."""
+    visit = scope[_VISIT_KEY]
+    assert isinstance(visit, Visit)  # noqa: S101 - the middleware always attaches one
+    return visit

@@ -1,0 +1,166 @@
+"""The route table's building blocks: an operation, what its handler gets, and what it returns.
+
+Routes and the OpenAPI document are both built from the same `Operation`s, so they agree.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import attrs
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from simulator.http._body import read_json
+from simulator.http._context import visit_of
+from simulator.http._errors import BEARER_CHALLENGE, ApiError, error_response
+from simulator.http._query import Param, Query, read_query
+
+if TYPE_CHECKING:
+    from starlette.requests import Request
+
+    from simulator import Simulator
+    from simulator.http._context import Server, Visit
+
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
+class Auth(enum.Enum):
+    """Who may call an operation."""
+
+    NONE = "none"
+    """Anyone (token requests)."""
+    CLIENT = "client"
+    """A client with a valid access token."""
+    ADMIN = "admin"
+    """The control API: anyone on loopback, else the admin token (checked by the middleware)."""
+
+
+@attrs.frozen
+class Call:
+    """Everything a handler needs, already checked: the caller, path ids, query and body."""
+
+    server: Server
+    client_id: str | None
+    path: Mapping[str, str]
+    query: Query
+    body: object
+
+    @property
+    def sim(self) -> Simulator:
+        """The simulator this app serves."""
+        return self.server.sim
+
+    @property
+    def client(self) -> str:
+        """The authenticated client's id (only for operations that require one)."""
+        assert self.client_id is not None  # noqa: S101 - the dispatcher checked it
+        return self.client_id
+
+
+@attrs.frozen
+class Reply:
+    """A handler's answer: a status and a JSON body (None for no content)."""
+
+    status: int
+    body: object = None
+
+    def response(self) -> Response:
+        """The Starlette response."""
+        if self.body is None:
+            return Response(status_code=self.status)
+        return JSONResponse(self.body, self.status)
+
+
+Handler = Callable[[Call], Reply]
+"""A plain synchronous function of the engine; it runs in a worker thread (see `_dispatch`)."""
+
+
+@attrs.frozen
+class Operation:
+    """One method on one path: its handler, and what the OpenAPI document says about it."""
+
+    method: str
+    path: str
+    handler: Handler
+    summary: str
+    tag: str
+    status: int
+    """The success status."""
+    response: str | None
+    """The component schema of the success body; None for no content."""
+    auth: Auth
+    body: str | None = None
+    """The component schema of the JSON request body; None when the route reads none."""
+    query: tuple[Param, ...] = ()
+    ids: Mapping[str, str] = attrs.field(factory=dict)
+    """Path parameters that must be UUIDs, and the noun a 404 names ("order")."""
+    errors: tuple[int, ...] = ()
+    """Error statuses particular to this operation (the common ones are implied)."""
+    description: str = ""
+
+    @property
+    def operation_id(self) -> str:
+        """The handler's name, unique across the app."""
+        return self.handler.__name__
+
+
+def build_routes(operations: Sequence[Operation], server: Server) -> list[Route]:
+    """One Starlette route per path, dispatching on the method, in declaration order."""
+    by_path: dict[str, dict[str, Operation]] = {}
+    for operation in operations:
+        methods = by_path.setdefault(operation.path, {})
+        if operation.method in methods:
+            raise ValueError(f"{operation.method} {operation.path} is declared twice.")
+        methods[operation.method] = operation
+    return [
+        Route(path, _endpoint(methods, server), methods=list(methods))
+        for path, methods in by_path.items()
+    ]
+
+
+def _endpoint(methods: Mapping[str, Operation], server: Server) -> Callable[[Request], Any]:
+    async def endpoint(request: Request) -> Response:
+        # Starlette answers HEAD for every GET route; it is served as the GET.
+        operation = methods.get(request.method) or methods["GET"]
+        return await _dispatch(operation, request, server)
+
+    return endpoint
+
+
+async def _dispatch(operation: Operation, request: Request, server: Server) -> Response:
+    visit = visit_of(request.scope)
+    try:
+        _check_client(operation, visit)
+        path = _checked_ids(operation, request.path_params)
+        query = read_query(request.query_params.multi_items(), operation.query)
+        body = await read_json(request, server.max_body_bytes) if operation.body else None
+        call = Call(server, visit.client_id, path, query, body)
+        # The engine is synchronous and serialises every call on one lock; a call may also
+        # run a long stretch of due work (a running clock catches up first). In a worker
+        # thread that work never stalls the event loop, which keeps accepting and timing
+        # out connections meanwhile.
+        reply = await run_in_threadpool(operation.handler, call)
+    except Exception as error:
+        response = error_response(error)
+        if response is None:
+            raise
+        return response
+    return reply.response()
+
+
+def _check_client(operation: Operation, visit: Visit) -> None:
+    if operation.auth is Auth.CLIENT and visit.client_id is None:
+        raise ApiError(401, "unauthorized", str(visit.auth_problem), BEARER_CHALLENGE)
+
+
+def _checked_ids(operation: Operation, params: Mapping[str, Any]) -> dict[str, str]:
+    path = {name: str(value) for name, value in params.items()}
+    for name, noun in operation.ids.items():
+        if not _UUID.fullmatch(path[name]):
+            raise ApiError(404, "not_found", f"No {noun} with id '{path[name]}'.")
+    return path

@@ -1,0 +1,173 @@
+"""The layer every request passes: sim time, identity, rate limit, size limit, control lock.
+
+It also journals each request and turns an unexpected exception into a JSON 500.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import TYPE_CHECKING
+
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.responses import JSONResponse
+
+from simulator import Unauthorized
+from simulator.http._auth import admin_refusal, bearer_token
+from simulator.http._body import too_large
+from simulator.http._context import Visit, attach_visit, iso_utc
+from simulator.http._errors import ApiError, error_body, error_response
+from simulator.http._journal import JournalEntry
+
+if TYPE_CHECKING:
+    from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+    from simulator.http._context import Server
+    from simulator.http._ratelimit import Verdict
+
+logger = logging.getLogger("simulator.http")
+
+PROVIDER_PREFIX = "/v2"
+CONTROL_PREFIX = "/_sim"
+
+
+def _under(path: str, prefix: str) -> bool:
+    return path == prefix or path.startswith(prefix + "/")
+
+
+class SimMiddleware:
+    """Pure ASGI middleware that frames every HTTP request the app answers."""
+
+    def __init__(self, app: ASGIApp, server: Server) -> None:
+        """Wrap the router.
+
+        Args:
+            app: the inner application (Starlette's exception layer and router).
+            server: the app's shared state and settings.
+        """
+        self.app = app
+        self.server = server
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Answer one request (other scope types pass straight through)."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        headers = Headers(scope=scope)
+        path: str = scope["path"]
+        provider = _under(path, PROVIDER_PREFIX)
+        framing = _Framing(send, self.server, head=scope["method"] == "HEAD")
+        visit: Visit | None = None
+        try:
+            visit = await run_in_threadpool(
+                self._identify, headers.get("authorization") if provider else None, provider
+            )
+            attach_visit(scope, visit)
+            framing.verdict = self._count(scope, visit) if provider else None
+            await self._answer(scope, receive, framing, headers)
+        except Exception as error:  # the last resort: log it, answer in JSON
+            logger.exception("Unexpected error answering %s %s", scope["method"], path)
+            if not framing.status:
+                message = f"Internal error in the simulator ({type(error).__name__}); see its log."
+                response = JSONResponse(error_body("internal_error", message), 500)
+                await response(scope, receive, framing)
+        finally:
+            if visit is not None:
+                self.server.journal.record(
+                    JournalEntry(
+                        at=iso_utc(visit.at),
+                        method=scope["method"],
+                        path=path,
+                        query=scope.get("query_string", b"").decode("latin-1"),
+                        status=framing.status or 500,
+                        client_id=visit.client_id,
+                        duration_ms=round((time.perf_counter() - started) * 1000, 3),
+                    )
+                )
+
+    async def _answer(
+        self,
+        scope: Scope,
+        receive: Receive,
+        framing: _Framing,
+        headers: Headers,
+    ) -> None:
+        refusal = self._refusal(scope["path"], headers, framing.verdict)
+        if refusal is not None:
+            response = error_response(refusal)
+            assert response is not None  # noqa: S101 - an ApiError always maps
+            await response(scope, receive, framing)
+            return
+        await self.app(scope, receive, framing)
+
+    def _identify(self, authorization: str | None, provider: bool) -> Visit:  # noqa: FBT001
+        """Runs in a worker thread: the engine call may block on its lock."""
+        client_id = problem = None
+        if provider:
+            token, problem = bearer_token(authorization)
+            if token is not None:
+                try:
+                    client_id = self.server.sim.authorize(token)
+                except Unauthorized as error:
+                    problem = str(error)
+        return Visit(self.server.sim.now, client_id, problem)
+
+    def _count(self, scope: Scope, visit: Visit) -> Verdict | None:
+        limiter = self.server.limiter
+        if limiter is None:
+            return None
+        if visit.client_id is not None:
+            key = "client:" + visit.client_id
+        else:
+            remote = scope.get("client")
+            key = "address:" + (str(remote[0]) if remote else "unknown")
+        return limiter.hit(key, visit.at)
+
+    def _refusal(self, path: str, headers: Headers, verdict: Verdict | None) -> ApiError | None:
+        """Why the request is refused before routing, if it is."""
+        if verdict is not None and not verdict.allowed:
+            return ApiError(
+                429,
+                "rate_limited",
+                f"Rate limit of {verdict.limit} requests per simulated hour reached; retry "
+                f"after {verdict.retry_after} simulated seconds, at {iso_utc(verdict.resets_at)}.",
+            )
+        declared = headers.get("content-length")
+        if declared is not None:
+            if not declared.strip().isdigit():
+                return ApiError(400, "bad_request", "The Content-Length header is not a number.")
+            if int(declared) > self.server.max_body_bytes:
+                return too_large(self.server.max_body_bytes)
+        if _under(path, CONTROL_PREFIX) and self.server.control_requires_token:
+            return admin_refusal(
+                headers.get("authorization"), headers.get("x-admin-token"), self.server.admin_token
+            )
+        return None
+
+
+class _Framing:
+    """Wraps `send`: adds the sim-time and rate-limit headers, remembers the status."""
+
+    def __init__(self, send: Send, server: Server, *, head: bool) -> None:
+        self._send = send
+        self._server = server
+        self._head = head
+        self.verdict: Verdict | None = None
+        self.status = 0
+
+    async def __call__(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.status = int(message["status"])
+            headers = MutableHeaders(scope=message)
+            # Read after the handler ran, so an advance reports the time it moved to.
+            now = await run_in_threadpool(lambda: self._server.sim.now)
+            headers["X-Sim-Time"] = iso_utc(now)
+            if self.verdict is not None:
+                for name, value in self.verdict.headers().items():
+                    headers[name] = value
+        elif message["type"] == "http.response.body" and self._head:
+            # A HEAD response keeps the GET's headers (Content-Length included) but no body.
+            message = {**message, "body": b""}
+        await self._send(message)

@@ -1,0 +1,152 @@
+"""Query strings: the parameters each route declares, and the `filter[...]` bracket syntax.
+
+Undeclared parameters are refused; the engine checks the values (statuses, dates, cursors).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from simulator.http._errors import ApiError
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 250
+ORDER_EQUALITY_FILTERS = ("status", "name", "source", "client_custom_order_id")
+ORDER_RANGE_FILTERS = ("created_at", "updated_at")
+RANGE_OPERATORS = ("gte", "gt", "lte", "lt")
+
+_FILTER = re.compile(r"filter\[(?P<field>[a-z_]+)\](?:\[(?P<operator>[a-z]+)\])?")
+_WHOLE_NUMBER = re.compile(r"[0-9]{1,6}")
+
+
+@attrs.frozen
+class Param:
+    """A query parameter a route accepts, as the OpenAPI document describes it."""
+
+    name: str
+    description: str
+    schema: dict[str, Any] = attrs.field(factory=lambda: {"type": "string"})
+    required: bool = False
+    repeatable: bool = False
+    """Whether it may be given more than once (the values are then all accepted)."""
+
+
+Query = dict[str, list[str]]
+"""Each given parameter's values, in the order given."""
+
+
+def read_query(items: Sequence[tuple[str, str]], declared: Sequence[Param]) -> Query:
+    """Check a request's query parameters against the route's and group their values.
+
+    Raises:
+        ApiError: 400 for an undeclared parameter, a repeated one that may not repeat,
+            or a missing required one, each named.
+    """
+    by_name = {param.name: param for param in declared}
+    found: Query = {}
+    unknown: list[str] = []
+    for name, value in items:
+        if name not in by_name:
+            if name not in unknown:
+                unknown.append(name)
+            continue
+        found.setdefault(name, []).append(value)
+    if unknown:
+        takes = ", ".join(by_name) or "no query parameters"
+        names = ", ".join(f"'{name}'" for name in unknown)
+        raise ApiError(
+            400,
+            "unknown_parameter",
+            f"Unknown query parameter {names}; this route takes: {takes}.",
+        )
+    for name, values in found.items():
+        if len(values) > 1 and not by_name[name].repeatable:
+            raise ApiError(400, "bad_request", f"Query parameter '{name}' is given more than once.")
+    for param in declared:
+        if param.required and param.name not in found:
+            raise ApiError(
+                400,
+                "bad_request",
+                f"Query parameter '{param.name}' is required: {param.description}",
+            )
+    return found
+
+
+def single(query: Query, name: str) -> str | None:
+    """The value of a parameter that may appear once, or None when absent."""
+    values = query.get(name)
+    return values[0] if values else None
+
+
+def page_limit(query: Query) -> int:
+    """The `limit` parameter as a number (the engine checks its range), or the default.
+
+    Raises:
+        ApiError: 400 when it is not a whole number.
+    """
+    text = single(query, "limit")
+    if text is None:
+        return DEFAULT_LIMIT
+    if not _WHOLE_NUMBER.fullmatch(text):
+        raise ApiError(
+            400,
+            "bad_request",
+            f"limit must be a whole number from 1 to {MAX_LIMIT}, not {text!r}.",
+        )
+    return int(text)
+
+
+def order_filters(query: Query) -> dict[str, Any]:
+    """The engine's filters from `filter[field]=v` and `filter[field][operator]=ISO` parameters.
+
+    Repeated equality filters are combined: an order matches any of the values.
+    """
+    filters: dict[str, Any] = {}
+    for name, values in query.items():
+        match = _FILTER.fullmatch(name)
+        if match is None:
+            continue
+        field, operator = match["field"], match["operator"]
+        if operator is None:
+            filters.setdefault(field, []).extend(
+                item for value in values for item in value.split(",")
+            )
+        else:
+            filters.setdefault(field, {})[operator] = values[0]
+    return filters
+
+
+def order_filter_params() -> list[Param]:
+    """The filter parameters of the order list and count routes."""
+    params = [
+        Param(
+            f"filter[{field}]",
+            f"Only orders whose {field} is this value (several: comma-separated or repeated).",
+            repeatable=True,
+        )
+        for field in ORDER_EQUALITY_FILTERS
+    ]
+    params += [
+        Param(
+            f"filter[{field}][{operator}]",
+            f"Only orders whose {field} is {_OPERATOR_WORDS[operator]} this ISO 8601 instant.",
+            {"type": "string", "format": "date-time"},
+        )
+        for field in ORDER_RANGE_FILTERS
+        for operator in RANGE_OPERATORS
+    ]
+    return params
+
+
+_OPERATOR_WORDS = {
+    "gte": "at or after",
+    "gt": "after",
+    "lte": "at or before",
+    "lt": "before",
+}

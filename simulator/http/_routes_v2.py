@@ -1,0 +1,407 @@
+"""The provider's API under `/v2`: authentication, orders, fulfillments, products, consumers.
+
+Each handler makes one engine call and wraps the result in the provider's envelope.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from simulator.http._endpoints import Auth, Call, Operation, Reply
+from simulator.http._errors import ApiError, Invalid, Problem, invalid
+from simulator.http._query import (
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    Param,
+    order_filter_params,
+    order_filters,
+    page_limit,
+    single,
+)
+
+# --- authentication ---------------------------------------------------------------------------
+
+
+def issue_token(call: Call) -> Reply:
+    """POST /v2/authentication/token: trade an email (or username) and password for tokens."""
+    body = _object(call.body)
+    login_field = "email" if "email" in body else "username"
+    problems = [
+        problem
+        for problem in (
+            _text_problem(body, login_field, "'email' (or 'username') is required."),
+            _text_problem(body, "password", "'password' is required."),
+        )
+        if problem is not None
+    ]
+    if problems:
+        raise Invalid(problems)
+    return Reply(200, call.sim.authenticate(body[login_field], body["password"]))
+
+
+def refresh_token(call: Call) -> Reply:
+    """POST /v2/authentication/refresh-token: a new access token for a refresh token."""
+    body = _object(call.body)
+    problem = _text_problem(body, "refresh_token", "'refresh_token' is required.")
+    if problem is not None:
+        raise Invalid([problem])
+    return Reply(200, call.sim.refresh(body["refresh_token"]))
+
+
+# --- orders -----------------------------------------------------------------------------------
+
+
+def create_order(call: Call) -> Reply:
+    """POST /v2/orders."""
+    return Reply(201, {"order": call.sim.create_order(call.body, call.client)})
+
+
+def list_orders(call: Call) -> Reply:
+    """GET /v2/orders: one page, oldest first, and the cursor of the next."""
+    page = call.sim.list_orders(
+        order_filters(call.query),
+        page_limit(call.query),
+        single(call.query, "cursor"),
+        call.client,
+    )
+    return Reply(200, {"orders": page["orders"], "next_cursor": page["next_cursor"]})
+
+
+def count_orders(call: Call) -> Reply:
+    """GET /v2/orders/count."""
+    return Reply(200, {"count": call.sim.count_orders(order_filters(call.query), call.client)})
+
+
+def get_order_by_client_order_id(call: Call) -> Reply:
+    """GET /v2/orders/by-client-order-id/{client_custom_order_id}."""
+    custom = call.path["client_custom_order_id"]
+    return Reply(200, {"order": call.sim.get_order_by_client_order_id(custom, call.client)})
+
+
+def get_order(call: Call) -> Reply:
+    """GET /v2/orders/{id}."""
+    return Reply(200, {"order": call.sim.get_order(call.path["id"], call.client)})
+
+
+def update_order(call: Call) -> Reply:
+    """PUT /v2/orders/{id}: a partial update under the client rules."""
+    return Reply(200, {"order": call.sim.update_order(call.path["id"], call.body, call.client)})
+
+
+def cancel_order(call: Call) -> Reply:
+    """DELETE /v2/orders/{id}: cancel, under the same rules as setting the status."""
+    call.sim.cancel_order(call.path["id"], call.client)
+    return Reply(204)
+
+
+# --- fulfillments -----------------------------------------------------------------------------
+
+
+def list_order_fulfillments(call: Call) -> Reply:
+    """GET /v2/orders/{id}/fulfillments."""
+    found = call.sim.list_fulfillments(call.path["id"], call.client)
+    return Reply(200, {"fulfillments": found})
+
+
+def list_fulfillments(call: Call) -> Reply:
+    """GET /v2/fulfillments, optionally of one order."""
+    given = {single(call.query, "order_id"), single(call.query, "filter[order_id]")} - {None}
+    if len(given) > 1:
+        raise ApiError(
+            400, "bad_request", "'order_id' and 'filter[order_id]' name different orders."
+        )
+    order_id = given.pop() if given else None
+    return Reply(200, {"fulfillments": call.sim.list_fulfillments(order_id, call.client)})
+
+
+def get_fulfillment(call: Call) -> Reply:
+    """GET /v2/fulfillments/{id}."""
+    return Reply(200, {"fulfillment": call.sim.get_fulfillment(call.path["id"], call.client)})
+
+
+# --- products, consumers, transaction logs ----------------------------------------------------
+
+
+def list_products(call: Call) -> Reply:
+    """GET /v2/products: the client's seeded catalogue."""
+    return Reply(200, {"products": call.sim.list_products(call.client)})
+
+
+def create_consumer(call: Call) -> Reply:
+    """POST /v2/consumers."""
+    return Reply(201, {"consumer": call.sim.create_consumer(call.body, call.client)})
+
+
+def list_consumers(call: Call) -> Reply:
+    """GET /v2/consumers."""
+    return Reply(200, {"consumers": call.sim.list_consumers(call.client)})
+
+
+def get_consumer(call: Call) -> Reply:
+    """GET /v2/consumers/{id}."""
+    return Reply(200, {"consumer": call.sim.get_consumer(call.path["id"], call.client)})
+
+
+def update_consumer(call: Call) -> Reply:
+    """PUT /v2/consumers/{id}."""
+    consumer = call.sim.update_consumer(call.path["id"], call.body, call.client)
+    return Reply(200, {"consumer": consumer})
+
+
+def list_transaction_logs(call: Call) -> Reply:
+    """GET /v2/order-transaction-logs?filter[entity_id]=<order id>."""
+    order_id = single(call.query, "filter[entity_id]")
+    assert order_id is not None  # noqa: S101 - a required parameter
+    return Reply(200, {"transactions": call.sim.transaction_logs(order_id, call.client)})
+
+
+# --- request checks ---------------------------------------------------------------------------
+
+
+def _object(body: object) -> dict[str, Any]:
+    if not isinstance(body, dict):
+        raise invalid("", "malformed", "The request body must be a JSON object.")
+    return body
+
+
+def _text_problem(body: dict[str, Any], field: str, missing: str) -> Problem | None:
+    value = body.get(field)
+    if value is None or value == "":
+        return Problem(field, "required", missing)
+    if not isinstance(value, str):
+        return Problem(field, "malformed", f"'{field}' must be text.")
+    return None
+
+
+# --- the route table --------------------------------------------------------------------------
+
+_LIMIT = Param(
+    "limit",
+    f"Orders per page, 1 to {MAX_LIMIT} (default {DEFAULT_LIMIT}).",
+    {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
+)
+_CURSOR = Param("cursor", "The `next_cursor` of the previous page, with the same filters.")
+_ORDER_ID = {"id": "order"}
+
+OPERATIONS: tuple[Operation, ...] = (
+    Operation(
+        "POST",
+        "/v2/authentication/token",
+        issue_token,
+        "Get access, id and refresh tokens",
+        "Authentication",
+        200,
+        "Token",
+        Auth.NONE,
+        body="TokenRequest",
+        description="Send `email` (or `username`) and `password`. Access tokens expire "
+        "86400 simulated seconds later.",
+    ),
+    Operation(
+        "POST",
+        "/v2/authentication/refresh-token",
+        refresh_token,
+        "Get a new access token",
+        "Authentication",
+        200,
+        "Token",
+        Auth.NONE,
+        body="RefreshRequest",
+    ),
+    Operation(
+        "POST",
+        "/v2/orders",
+        create_order,
+        "Create an order",
+        "Orders",
+        201,
+        "OrderEnvelope",
+        Auth.CLIENT,
+        body="OrderCreate",
+        description="The order starts Pending, or On Hold when its address needs review.",
+    ),
+    Operation(
+        "GET",
+        "/v2/orders",
+        list_orders,
+        "List orders, oldest first",
+        "Orders",
+        200,
+        "OrderPage",
+        Auth.CLIENT,
+        query=(_LIMIT, _CURSOR, *order_filter_params()),
+        description="Paging is stable: every order that matched when the first page was "
+        "asked for is listed, however it changes meanwhile.",
+    ),
+    Operation(
+        "GET",
+        "/v2/orders/count",
+        count_orders,
+        "Count orders",
+        "Orders",
+        200,
+        "Count",
+        Auth.CLIENT,
+        query=tuple(order_filter_params()),
+    ),
+    Operation(
+        "GET",
+        "/v2/orders/by-client-order-id/{client_custom_order_id}",
+        get_order_by_client_order_id,
+        "Get an order by the client's own id",
+        "Orders",
+        200,
+        "OrderEnvelope",
+        Auth.CLIENT,
+        errors=(404,),
+    ),
+    Operation(
+        "GET",
+        "/v2/orders/{id}",
+        get_order,
+        "Get an order",
+        "Orders",
+        200,
+        "OrderEnvelope",
+        Auth.CLIENT,
+        ids=_ORDER_ID,
+    ),
+    Operation(
+        "PUT",
+        "/v2/orders/{id}",
+        update_order,
+        "Update an order (partial)",
+        "Orders",
+        200,
+        "OrderEnvelope",
+        Auth.CLIENT,
+        body="OrderUpdate",
+        ids=_ORDER_ID,
+        description="Only while Pending or On Hold; `status` may be set to Pending, On Hold "
+        "or Canceled by Client.",
+    ),
+    Operation(
+        "DELETE",
+        "/v2/orders/{id}",
+        cancel_order,
+        "Cancel an order",
+        "Orders",
+        204,
+        None,
+        Auth.CLIENT,
+        ids=_ORDER_ID,
+        errors=(422,),
+        description="Same rules as setting the status to Canceled by Client.",
+    ),
+    Operation(
+        "GET",
+        "/v2/orders/{id}/fulfillments",
+        list_order_fulfillments,
+        "List an order's fulfillments",
+        "Fulfillments",
+        200,
+        "FulfillmentList",
+        Auth.CLIENT,
+        ids=_ORDER_ID,
+    ),
+    Operation(
+        "GET",
+        "/v2/fulfillments",
+        list_fulfillments,
+        "List fulfillments",
+        "Fulfillments",
+        200,
+        "FulfillmentList",
+        Auth.CLIENT,
+        query=(
+            Param("order_id", "Only this order's fulfillments.", {"type": "string"}),
+            Param("filter[order_id]", "Same as `order_id`.", {"type": "string"}),
+        ),
+        errors=(404,),
+    ),
+    Operation(
+        "GET",
+        "/v2/fulfillments/{id}",
+        get_fulfillment,
+        "Get a fulfillment",
+        "Fulfillments",
+        200,
+        "FulfillmentEnvelope",
+        Auth.CLIENT,
+        ids={"id": "fulfillment"},
+    ),
+    Operation(
+        "GET",
+        "/v2/products",
+        list_products,
+        "List the client's products",
+        "Products",
+        200,
+        "ProductList",
+        Auth.CLIENT,
+    ),
+    Operation(
+        "POST",
+        "/v2/consumers",
+        create_consumer,
+        "Create a consumer",
+        "Consumers",
+        201,
+        "ConsumerEnvelope",
+        Auth.CLIENT,
+        body="ConsumerInput",
+    ),
+    Operation(
+        "GET",
+        "/v2/consumers",
+        list_consumers,
+        "List consumers",
+        "Consumers",
+        200,
+        "ConsumerList",
+        Auth.CLIENT,
+    ),
+    Operation(
+        "GET",
+        "/v2/consumers/{id}",
+        get_consumer,
+        "Get a consumer",
+        "Consumers",
+        200,
+        "ConsumerEnvelope",
+        Auth.CLIENT,
+        ids={"id": "consumer"},
+    ),
+    Operation(
+        "PUT",
+        "/v2/consumers/{id}",
+        update_consumer,
+        "Update a consumer",
+        "Consumers",
+        200,
+        "ConsumerEnvelope",
+        Auth.CLIENT,
+        body="ConsumerInput",
+        ids={"id": "consumer"},
+    ),
+    Operation(
+        "GET",
+        "/v2/order-transaction-logs",
+        list_transaction_logs,
+        "An order's transaction log",
+        "Orders",
+        200,
+        "TransactionList",
+        Auth.CLIENT,
+        query=(
+            Param(
+                "filter[entity_id]",
+                "The order whose log to read.",
+                {"type": "string", "format": "uuid"},
+                required=True,
+            ),
+        ),
+        errors=(404,),
+        description="One row per changed field, status changes included, oldest first.",
+    ),
+)

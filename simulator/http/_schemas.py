@@ -1,0 +1,285 @@
+"""The OpenAPI component schemas of every body the server reads or writes, written by hand.
+
+Envelopes and control bodies are closed (`additionalProperties: false`) so drift is noticed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+Schema = dict[str, Any]
+
+TEXT: Schema = {"type": "string"}
+NUMBER: Schema = {"type": "number"}
+INTEGER: Schema = {"type": "integer"}
+BOOLEAN: Schema = {"type": "boolean"}
+UUID: Schema = {"type": "string", "format": "uuid"}
+INSTANT: Schema = {"type": "string", "format": "date-time"}
+
+
+def ref(name: str) -> Schema:
+    """A reference to another component schema."""
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def nullable(schema: Schema) -> Schema:
+    """The schema, or null."""
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
+def closed(required: tuple[str, ...], **properties: Schema) -> Schema:
+    """An object with exactly these properties."""
+    return {
+        "type": "object",
+        "required": list(required),
+        "properties": properties,
+        "additionalProperties": False,
+    }
+
+
+def open_object(required: tuple[str, ...], **properties: Schema) -> Schema:
+    """An object with at least these properties (the provider may add more)."""
+    return {"type": "object", "required": list(required), "properties": properties}
+
+
+def array(items: Schema) -> Schema:
+    """An array of one kind of item."""
+    return {"type": "array", "items": items}
+
+
+ORDER_STATUSES = (
+    "Pending",
+    "On Hold",
+    "Accepted",
+    "In Production",
+    "Shipped",
+    "Delivered",
+    "Canceled by Client",
+    "Canceled by OKC",
+    "Replaced",
+    "Voided",
+    "Returned",
+    "Error",
+)
+
+_CONSUMER = open_object(
+    ("id", "client_id", "created_at", "updated_at"),
+    id=UUID,
+    client_id=UUID,
+    email=nullable(TEXT),
+    first_name=nullable(TEXT),
+    last_name=nullable(TEXT),
+    phone_number=nullable(TEXT),
+    client_custom_consumer_id=nullable(TEXT),
+    created_at=INSTANT,
+    updated_at=INSTANT,
+)
+
+_ADDRESS = open_object(
+    ("address1", "city", "province_name", "postal_code", "country_name"),
+    address1=TEXT,
+    address2=nullable(TEXT),
+    city=TEXT,
+    province_name=TEXT,
+    province_code=nullable(TEXT),
+    postal_code=TEXT,
+    country_name=TEXT,
+    country_code=nullable(TEXT),
+)
+
+_ORDER = open_object(
+    ("id", "client_id", "name", "status", "created_at", "updated_at"),
+    id=UUID,
+    client_id=UUID,
+    name=nullable(TEXT),
+    client_custom_order_id=nullable(TEXT),
+    status={"type": "string", "enum": list(ORDER_STATUSES)},
+    state=nullable(TEXT),
+    source=nullable(TEXT),
+    order_type=nullable(TEXT),
+    billing_status=nullable(TEXT),
+    email=nullable(TEXT),
+    phone_number=nullable(TEXT),
+    note=nullable(TEXT),
+    consumer=nullable(ref("Consumer")),
+    shipping_address=nullable(ref("ShippingAddress")),
+    order_lines=nullable(array(open_object(("id",), id=UUID))),
+    total_pouch_count=nullable(NUMBER),
+    total=nullable(NUMBER),
+    discount_total=nullable(NUMBER),
+    fulfillment_fee_total=nullable(NUMBER),
+    shipping_fee_total=nullable(NUMBER),
+    submission_date=nullable(INSTANT),
+    created_at=INSTANT,
+    updated_at=INSTANT,
+)
+
+_TRACKING = open_object(
+    (),
+    shipping_carrier=nullable(TEXT),
+    shipping_method=nullable(TEXT),
+    tracking_number=nullable(TEXT),
+    tracking_url=nullable(TEXT),
+)
+
+_FULFILLMENT = open_object(
+    ("id", "order_id", "created_at", "updated_at"),
+    id=UUID,
+    order_id=UUID,
+    consumer_id=nullable(UUID),
+    tracking_info=nullable(ref("TrackingInfo")),
+    pickup_date=nullable(INSTANT),
+    delivery_date=nullable(INSTANT),
+    created_at=INSTANT,
+    updated_at=INSTANT,
+)
+
+_PRODUCT = open_object(
+    ("id", "client_id", "name"),
+    id=UUID,
+    client_id=UUID,
+    name=TEXT,
+    client_custom_product_id=nullable(TEXT),
+    client_sku=nullable(TEXT),
+    active=BOOLEAN,
+    price_per_pill=nullable(NUMBER),
+    serving_size=nullable(INTEGER),
+    time_of_administration=nullable(TEXT),
+)
+
+_TRANSACTION = open_object(
+    ("id", "column_name", "old_data", "new_data", "event_type", "done_by", "client_id"),
+    id=UUID,
+    column_name=TEXT,
+    old_data=nullable(TEXT),
+    new_data=nullable(TEXT),
+    event_type={"type": "string", "enum": ["INSERT", "UPDATE"]},
+    done_by=UUID,
+    client_id=UUID,
+    entity_id=UUID,
+    created_at=INSTANT,
+)
+
+_HISTORY_ENTRY = closed(
+    ("at", "from", "to", "event", "actor", "reason"),
+    at=INSTANT,
+    **{"from": nullable(TEXT)},
+    to=TEXT,
+    event=TEXT,
+    actor=TEXT,
+    reason=nullable(TEXT),
+)
+
+_REQUEST = closed(
+    ("at", "method", "path", "query", "status", "client_id", "duration_ms"),
+    at=INSTANT,
+    method=TEXT,
+    path=TEXT,
+    query=TEXT,
+    status=INTEGER,
+    client_id=nullable(UUID),
+    duration_ms=NUMBER,
+)
+
+SCHEMAS: dict[str, Schema] = {
+    "Error": closed(
+        ("message", "error"),
+        message=TEXT,
+        error=closed(("errorCode", "message"), errorCode=TEXT, message=TEXT),
+    ),
+    "ValidationError": closed(
+        ("message", "errors"),
+        message=TEXT,
+        errors={
+            "type": "array",
+            "minItems": 1,
+            "items": closed(("message", "type", "field"), message=TEXT, type=TEXT, field=TEXT),
+        },
+    ),
+    "TokenRequest": open_object(
+        ("password",),
+        email={**TEXT, "description": "The client's login; `username` is accepted instead."},
+        username=TEXT,
+        password=TEXT,
+    ),
+    "RefreshRequest": open_object(("refresh_token",), refresh_token=TEXT),
+    "Token": closed(
+        ("access_token", "refresh_token", "id_token", "token_type", "expires_in"),
+        access_token=TEXT,
+        refresh_token=TEXT,
+        id_token=TEXT,
+        token_type={"type": "string", "const": "Bearer"},
+        expires_in={
+            **INTEGER,
+            "description": "Seconds (simulated) until the access token expires.",
+        },
+        permissions=TEXT,
+    ),
+    "Consumer": _CONSUMER,
+    "ShippingAddress": _ADDRESS,
+    "Order": _ORDER,
+    "OrderCreate": {
+        "type": "object",
+        "description": "The provider's create-order body: consumer, shipping_address, "
+        "order_lines, and optional client fields.",
+        "required": ["consumer", "shipping_address", "order_lines"],
+    },
+    "OrderUpdate": {
+        "type": "object",
+        "description": "Any of shipping_address, consumer, order_lines, email, phone_number, "
+        "note and status (Pending, On Hold or Canceled by Client).",
+    },
+    "OrderEnvelope": closed(("order",), order=ref("Order")),
+    "OrderPage": closed(
+        ("orders", "next_cursor"), orders=array(ref("Order")), next_cursor=nullable(TEXT)
+    ),
+    "Count": closed(("count",), count=INTEGER),
+    "TrackingInfo": _TRACKING,
+    "Fulfillment": _FULFILLMENT,
+    "FulfillmentEnvelope": closed(("fulfillment",), fulfillment=ref("Fulfillment")),
+    "FulfillmentList": closed(("fulfillments",), fulfillments=array(ref("Fulfillment"))),
+    "Product": _PRODUCT,
+    "ProductList": closed(("products",), products=array(ref("Product"))),
+    "ConsumerInput": closed(
+        (),
+        email=nullable(TEXT),
+        first_name=nullable(TEXT),
+        last_name=nullable(TEXT),
+        phone_number=nullable(TEXT),
+        client_custom_consumer_id=nullable(TEXT),
+    ),
+    "ConsumerEnvelope": closed(("consumer",), consumer=ref("Consumer")),
+    "ConsumerList": closed(("consumers",), consumers=array(ref("Consumer"))),
+    "Transaction": _TRANSACTION,
+    "TransactionList": closed(("transactions",), transactions=array(ref("Transaction"))),
+    "ClockState": closed(
+        ("now", "mode", "speed", "timezone", "next_batch_at"),
+        now=INSTANT,
+        mode={"type": "string", "enum": ["frozen", "running"]},
+        speed=NUMBER,
+        timezone=TEXT,
+        next_batch_at=INSTANT,
+    ),
+    "ClockSettings": closed(
+        (),
+        mode={"type": "string", "enum": ["frozen", "running"]},
+        speed={"type": "number", "exclusiveMinimum": 0},
+    ),
+    "AdvanceRequest": {
+        "oneOf": [
+            closed(("seconds",), seconds={"type": "number", "minimum": 0}),
+            closed(("to",), to=INSTANT),
+        ]
+    },
+    "Advance": closed(("now", "events_applied"), now=INSTANT, events_applied=INTEGER),
+    "HistoryEntry": _HISTORY_ENTRY,
+    "History": closed(("history",), history=array(ref("HistoryEntry"))),
+    "OperatorEvent": closed(
+        ("event",),
+        event={**TEXT, "description": "An operator event name, such as ship or cancel_by_okc."},
+        reason=nullable(TEXT),
+    ),
+    "RequestRecord": _REQUEST,
+    "RequestList": closed(("requests",), requests=array(ref("RequestRecord"))),
+    "OpenAPI": {"type": "object", "required": ["openapi", "paths"]},
+}

@@ -1,0 +1,713 @@
+"""The `okc-sim` command: serve the fake OK Capsule API, read and move its clock, draw a diagram.
+
+`clock` and `advance` talk to a running server with the standard library alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import math
+import os
+import signal
+import sys
+import threading
+import urllib.error
+import urllib.parse
+import urllib.request
+from datetime import UTC, datetime
+from importlib import metadata
+from typing import TYPE_CHECKING, Any, NoReturn
+
+from lifecycle import Calendar, lifecycle_page, mermaid
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from types import FrameType
+
+    from simulator._profile import OperationsProfile
+    from simulator._server import LiveServer
+    from simulator._simulator import Simulator
+
+DEFAULT_URL = "http://127.0.0.1:8080"
+"""Where `clock` and `advance` look for a server unless `--url` or `OKC_SIM_URL` says."""
+
+URL_ENV = "OKC_SIM_URL"
+TOKEN_ENV = "OKC_SIM_ADMIN_TOKEN"  # noqa: S105 - the name of a variable, not a secret
+ADMIN_TOKEN_HEADER = "Authorization"  # noqa: S105 - a header name, not a secret
+"""The control API reads the admin token as `Authorization: Bearer <token>`."""
+
+DEFAULT_RATE_LIMIT = 3600
+"""Requests per client per simulated hour, as the contract sets it."""
+
+DEFAULT_JOURNAL_SIZE = 1000
+"""How many requests `GET /_sim/requests` remembers."""
+
+CLIENT_TIMEOUT_SECONDS = 300.0
+"""How long `clock` and `advance` wait for an answer: a long advance runs a lot of work."""
+
+SERVE_EXAMPLES = """\
+examples:
+  okc-sim serve                          # 127.0.0.1:8080, clock running from the real now
+  okc-sim serve --demo                   # with a dozen orders across the lifecycle
+  okc-sim serve --port 0 --clock frozen --start 2026-03-02T17:00:00Z
+  okc-sim serve --db sim.sqlite          # keep the world between runs
+  okc-sim serve --client me@example.com:secret --client other@example.com:pw2
+  okc-sim serve --host 0.0.0.0 --admin-token "$(openssl rand -hex 16)"
+
+The first line printed is the server's URL (useful with --port 0). Ctrl+C or SIGTERM
+stops the server cleanly. See docs/cli.md.
+"""
+
+CLOCK_EXAMPLES = f"""\
+examples:
+  okc-sim clock
+  okc-sim clock --json
+  okc-sim clock --url http://127.0.0.1:54321
+
+The server's URL defaults to ${URL_ENV}, else {DEFAULT_URL}.
+"""
+
+ADVANCE_EXAMPLES = f"""\
+examples:
+  okc-sim advance --hours 6              # the next status tick, if it is within 6 hours
+  okc-sim advance --to-next-batch        # run tonight's batch: Pending orders are Accepted
+  okc-sim advance --days 3 --json
+  okc-sim advance --to 2026-03-04T08:00:00Z
+
+The call returns after every piece of work due up to the new time has run. The server's
+URL defaults to ${URL_ENV}, else {DEFAULT_URL}.
+"""
+
+DIAGRAM_EXAMPLES = """\
+examples:
+  okc-sim diagram > lifecycle.mmd
+  okc-sim diagram --page > docs/lifecycle.md
+"""
+
+TOP_EXAMPLES = """\
+examples:
+  okc-sim serve --demo
+  okc-sim clock
+  okc-sim advance --to-next-batch
+  okc-sim diagram
+
+Run `okc-sim <command> --help` for a command's options. See docs/cli.md.
+"""
+
+
+class CommandError(Exception):
+    """A command failed for a reason the user can act on; the message says which."""
+
+
+class _StopRequested(BaseException):
+    """SIGINT or SIGTERM asked the server to stop (a BaseException, like KeyboardInterrupt)."""
+
+
+# --- argument types: each raises ArgumentTypeError, so argparse names the flag and exits 2 --
+
+
+def _port(text: str) -> int:
+    port = _integer(text)
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port: use 0 to 65535 (0 picks one)")
+    return port
+
+
+def _integer(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+
+
+def _non_negative_int(text: str) -> int:
+    number = _integer(text)
+    if number < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is negative")
+    return number
+
+
+def _number(text: str) -> float:
+    try:
+        number = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not math.isfinite(number):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a finite number")
+    return number
+
+
+def _positive_number(text: str) -> float:
+    number = _number(text)
+    if number <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be greater than 0")
+    return number
+
+
+def _non_negative_number(text: str) -> float:
+    number = _number(text)
+    if number < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is negative: time never moves backwards")
+    return number
+
+
+def _rate_limit(text: str) -> int | None:
+    if text.strip().lower() == "off":
+        return None
+    limit = _integer(text)
+    if limit < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: give at least 1 request, or 'off'")
+    return limit
+
+
+def _instant(text: str) -> datetime:
+    try:
+        instant = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an ISO 8601 instant, like 2026-03-02T17:00:00Z"
+        ) from None
+    if instant.utcoffset() is None:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} has no UTC offset: add one, like 2026-03-02T17:00:00Z or -08:00"
+        )
+    return instant.astimezone(UTC)
+
+
+def _timezone(text: str) -> str:
+    try:
+        Calendar(zone=text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return text
+
+
+def _client(text: str) -> tuple[str, str]:
+    email, colon, password = text.partition(":")
+    if not colon or "@" not in email or not password:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not EMAIL:PASSWORD, like integrator@example.com:sandbox"
+        )
+    return email, password
+
+
+def _profile(path: str) -> OperationsProfile:
+    from simulator._profile import ProfileError, load_profile  # noqa: PLC0415 - serve only
+
+    try:
+        return load_profile(path)
+    except (ProfileError, OSError) as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _base_url(text: str) -> str:
+    parts = urllib.parse.urlsplit(text)
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an http:// URL")
+    return text.rstrip("/")
+
+
+# --- the parser ------------------------------------------------------------------------------
+
+
+def _version() -> str:
+    try:
+        return metadata.version("okc-lifecycle")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The `okc-sim` argument parser, with one sub-parser per command."""
+    parser = argparse.ArgumentParser(
+        prog="okc-sim",
+        description="An offline fake of the OK Capsule v2 API, with a simulated clock.",
+        epilog=TOP_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _add_serve(commands)
+    _add_clock(commands)
+    _add_advance(commands)
+    _add_diagram(commands)
+    return parser
+
+
+def _subparser(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+    name: str,
+    summary: str,
+    examples: str,
+) -> argparse.ArgumentParser:
+    sub = commands.add_parser(
+        name,
+        help=summary,
+        description=summary,
+        epilog=examples,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub.set_defaults(command_parser=sub)
+    return sub
+
+
+def _add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    sub = _subparser(commands, "serve", "Serve the fake OK Capsule API over HTTP.", SERVE_EXAMPLES)
+    sub.set_defaults(handler=_serve)
+    listen = sub.add_argument_group("listening")
+    listen.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default: %(default)s)"
+    )
+    listen.add_argument(
+        "--port", type=_port, default=8080, help="port; 0 picks a free one (default: %(default)s)"
+    )
+    listen.add_argument(
+        "--admin-token",
+        metavar="TOKEN",
+        help="token the control API (/_sim) requires as 'Authorization: Bearer TOKEN'; "
+        "required when --host is not a loopback address",
+    )
+    world = sub.add_argument_group("the world")
+    world.add_argument(
+        "--db", metavar="PATH", help="SQLite file that keeps the world (default: in memory)"
+    )
+    world.add_argument(
+        "--seed", type=_integer, default=0, help="seed of every id and random draw (default: 0)"
+    )
+    world.add_argument(
+        "--profile",
+        metavar="FILE",
+        type=_profile,
+        help="operations profile (TOML); see docs/operations-profile.md",
+    )
+    world.add_argument(
+        "--timezone",
+        type=_timezone,
+        metavar="ZONE",
+        help="zone of the batch and status ticks: America/Los_Angeles (the profile's "
+        "default) or UTC-8 (Pacific Standard Time all year)",
+    )
+    world.add_argument(
+        "--client",
+        dest="clients",
+        metavar="EMAIL:PASSWORD",
+        type=_client,
+        action="append",
+        help="a client's credentials; repeat for more; replaces the default "
+        "integrator@example.com:sandbox",
+    )
+    world.add_argument(
+        "--demo", action="store_true", help="start with a dozen orders across the lifecycle"
+    )
+    clock = sub.add_argument_group("the clock")
+    clock.add_argument(
+        "--clock",
+        choices=["frozen", "running"],
+        default="running",
+        help="frozen: moves only when told (okc-sim advance); running: real time x speed "
+        "(default: %(default)s)",
+    )
+    clock.add_argument(
+        "--speed",
+        type=_positive_number,
+        default=1.0,
+        help="simulated seconds per real second while running (default: 1)",
+    )
+    clock.add_argument(
+        "--start",
+        type=_instant,
+        metavar="ISO",
+        help="simulated start instant, e.g. 2026-03-02T17:00:00Z (default: the real now)",
+    )
+    server = sub.add_argument_group("the server")
+    server.add_argument(
+        "--rate-limit",
+        type=_rate_limit,
+        default=DEFAULT_RATE_LIMIT,
+        metavar="N|off",
+        help="requests per client per simulated hour (default: %(default)s)",
+    )
+    server.add_argument(
+        "--journal-size",
+        type=_non_negative_int,
+        default=DEFAULT_JOURNAL_SIZE,
+        metavar="N",
+        help="requests GET /_sim/requests remembers (default: %(default)s)",
+    )
+    server.add_argument(
+        "--log-level",
+        choices=["critical", "error", "warning", "info", "debug"],
+        default="info",
+        help="server log level; info logs each request (default: %(default)s)",
+    )
+
+
+def _add_client_options(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument(
+        "--url",
+        type=_base_url,
+        default=os.environ.get(URL_ENV, DEFAULT_URL),
+        help=f"the server's URL (default: ${URL_ENV}, else {DEFAULT_URL})",
+    )
+    sub.add_argument(
+        "--admin-token",
+        metavar="TOKEN",
+        default=os.environ.get(TOKEN_ENV),
+        help=f"the server's --admin-token, if it has one (default: ${TOKEN_ENV})",
+    )
+    sub.add_argument("--json", action="store_true", help="print the server's JSON answer")
+
+
+def _add_clock(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    sub = _subparser(commands, "clock", "Show a running server's simulated clock.", CLOCK_EXAMPLES)
+    sub.set_defaults(handler=_clock)
+    _add_client_options(sub)
+
+
+def _add_advance(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    sub = _subparser(
+        commands,
+        "advance",
+        "Move a running server's clock forward, running the work that falls due.",
+        ADVANCE_EXAMPLES,
+    )
+    sub.set_defaults(handler=_advance)
+    _add_client_options(sub)
+    how_far = sub.add_mutually_exclusive_group(required=True)
+    how_far.add_argument("--seconds", type=_non_negative_number, metavar="N")
+    how_far.add_argument("--hours", type=_non_negative_number, metavar="N")
+    how_far.add_argument("--days", type=_non_negative_number, metavar="N")
+    how_far.add_argument("--to", type=_instant, metavar="ISO", help="an instant, not in the past")
+    how_far.add_argument(
+        "--to-next-batch",
+        action="store_true",
+        help="to the next nightly batch (00:00 in the server's zone)",
+    )
+
+
+def _add_diagram(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    sub = _subparser(
+        commands, "diagram", "Print the order lifecycle as a Mermaid diagram.", DIAGRAM_EXAMPLES
+    )
+    sub.set_defaults(handler=_diagram)
+    sub.add_argument(
+        "--page", action="store_true", help="print the whole Markdown page (docs/lifecycle.md)"
+    )
+
+
+# --- output ---------------------------------------------------------------------------------
+
+
+def _say(text: str = "") -> None:
+    """Write a line to stdout at once: a parent process may be waiting for it."""
+    sys.stdout.write(text + "\n")
+    sys.stdout.flush()
+
+
+def _iso(instant: datetime) -> str:
+    return instant.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _span(seconds: float) -> str:
+    """A duration for people: "2d 03h 05m", "15h 00m", "42s"."""
+    whole = max(0, round(seconds))
+    days, rest = divmod(whole, 86_400)
+    hours, rest = divmod(rest, 3_600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        return f"{days}d {hours:02d}h {minutes:02d}m"
+    if hours or minutes:
+        return f"{hours}h {minutes:02d}m"
+    return f"{secs}s"
+
+
+def _local(instant: datetime, zone: str) -> str:
+    """An instant on the server's wall clock, e.g. "Mon 2026-03-02 09:00:00 America/Los_Angeles"."""
+    try:
+        local = Calendar(zone=zone).local(instant)
+    except ValueError:
+        return zone
+    return f"{local.strftime('%a %Y-%m-%d %H:%M:%S')} {zone}"
+
+
+# --- serve ----------------------------------------------------------------------------------
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from simulator._server import is_loopback  # noqa: PLC0415 - keep `okc-sim clock` light
+
+    usage: argparse.ArgumentParser = args.command_parser
+    loopback = is_loopback(args.host)
+    if not loopback and not args.admin_token:
+        usage.error(
+            f"--admin-token is required when --host is not a loopback address ({args.host!r}): "
+            "the control API (/_sim) can move the clock and reset the world"
+        )
+    emails = [email for email, _ in args.clients or ()]
+    if len(set(emails)) != len(emails):
+        usage.error("--client: each client needs its own email")
+    previous = _install_stop_handlers()
+    try:
+        return _run_server(args, usage, loopback=loopback)
+    except _StopRequested:
+        # A signal before the server was up: nothing was served, and cleanup has run.
+        return 0
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _install_stop_handlers() -> dict[int, Any]:
+    """Turn SIGINT and SIGTERM into `_StopRequested`; return the handlers they replace."""
+
+    def stop(signum: int, frame: FrameType | None) -> NoReturn:  # noqa: ARG001 - signal API
+        # Later signals are ignored: shutdown is bounded by LiveServer's own timeouts.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        raise _StopRequested(signum)
+
+    return {signum: signal.signal(signum, stop) for signum in (signal.SIGINT, signal.SIGTERM)}
+
+
+def _run_server(args: argparse.Namespace, usage: argparse.ArgumentParser, *, loopback: bool) -> int:
+    sim, demo = _world(args, usage)
+    try:
+        server = _listen(args, sim, loopback=loopback)
+        try:
+            server.start()
+            _say(server.url)
+            _banner(args, server, demo, loopback=loopback)
+            _wait_forever()
+        except _StopRequested as stopped:
+            _say(f"Stopping ({signal.Signals(stopped.args[0]).name}).")
+        finally:
+            server.stop()
+    finally:
+        sim.close()
+    return 0
+
+
+def _wait_forever() -> None:
+    """Block until a signal handler raises."""
+    if hasattr(signal, "pause"):
+        while True:
+            signal.pause()
+    # Windows has no signal.pause; a timed wait lets the signal handler run between waits.
+    never = threading.Event()
+    while not never.wait(1.0):
+        pass
+
+
+def _world(args: argparse.Namespace, usage: argparse.ArgumentParser) -> tuple[Simulator, str]:
+    """Build the simulator the flags describe, with the demo loaded if asked; say what was done."""
+    from simulator._demo import demo_start, load_demo  # noqa: PLC0415 - serve only
+    from simulator._simulator import Simulator  # noqa: PLC0415 - serve only
+
+    # The real now only picks where the world starts, as Simulator() would by default; the
+    # demo needs it first, to start that world three weeks earlier.
+    end = args.start or datetime.now(UTC).replace(microsecond=0)
+    start = demo_start(end) if args.demo else end
+    settings: dict[str, Any] = {
+        "start": start,
+        "seed": args.seed,
+        "profile": args.profile,
+        "db": args.db,
+        "timezone": args.timezone,
+        "mode": "frozen" if args.demo else args.clock,
+        "speed": args.speed,
+    }
+    if args.clients:
+        settings["clients"] = args.clients
+    try:
+        sim = Simulator(**settings)
+    except ValueError as error:
+        usage.error(str(error))
+    if not args.demo:
+        return sim, ""
+    try:
+        # Only into a new world: a durable one keeps its orders, and its clock, as they were.
+        if sim.count_orders() or sim.now != start:
+            note = "skipped: the --db world already has orders or a later clock"
+        else:
+            note = load_demo(sim).describe()
+        sim.set_clock(args.clock, args.speed)
+    except BaseException:
+        sim.close()
+        raise
+    return sim, note
+
+
+def _listen(args: argparse.Namespace, sim: Simulator, *, loopback: bool) -> LiveServer:
+    from simulator._server import LiveServer  # noqa: PLC0415 - serve only
+
+    try:
+        return LiveServer(
+            sim,
+            args.host,
+            args.port,
+            log_level=args.log_level,
+            log_config=_log_config(),
+            access_log=True,
+            admin_token=args.admin_token,
+            control_requires_token=not loopback or bool(args.admin_token),
+            rate_limit=args.rate_limit,
+            journal_size=args.journal_size,
+        )
+    except OSError as error:
+        hint = " (is another okc-sim running? --port 0 picks a free port)"
+        raise CommandError(
+            f"cannot listen on {args.host}:{args.port}: {error.strerror or error}{hint}"
+        ) from None
+
+
+def _log_config() -> dict[str, Any]:
+    """The server's logging (uvicorn's), all of it on stderr.
+
+    Standard output carries only the URL and the banner, so a script may read the first
+    line and never read again without the server blocking on a full pipe.
+    """
+    from uvicorn.config import LOGGING_CONFIG  # noqa: PLC0415 - serve only
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["handlers"]["access"]["stream"] = "ext://sys.stderr"
+    return config
+
+
+def _banner(args: argparse.Namespace, server: LiveServer, demo: str, *, loopback: bool) -> None:
+    clock = server.sim.clock_state()
+    now = datetime.fromisoformat(clock["now"]).replace(microsecond=0)
+    batch = datetime.fromisoformat(clock["next_batch_at"])
+    moving = "frozen" if clock["mode"] == "frozen" else f"running at {clock['speed']:g}x"
+    limit = "off" if args.rate_limit is None else f"{args.rate_limit} requests/client/sim hour"
+    control = "open (loopback)" if not args.admin_token else "needs the admin token"
+    store = args.db or "in memory (--db PATH keeps it)"
+    lines = [
+        f"okc-sim {_version()}: a fake OK Capsule v2 API (offline; nothing reaches OK Capsule)",
+        f"  api      {server.url}/v2  (token: POST /v2/authentication/token)",
+        *(f"  client   {account.email} / {account.password}" for account in server.sim.clients),
+        f"  clock    {_iso(now)} ({_local(now, clock['timezone'])}), {moving}",
+        f"  batch    next at {_iso(batch)} (in {_span((batch - now).total_seconds())} sim time)",
+        f"  world    seed {args.seed}; store {store}; rate limit {limit}",
+        f"  control  {server.url}/_sim/clock, {control}; okc-sim clock | advance --help",
+    ]
+    if demo:
+        lines.append(f"  demo     {demo}")
+    if not loopback:
+        lines.append("  warning  listening beyond this machine: only sandbox data belongs here")
+    lines += ["  docs     docs/cli.md, docs/lifecycle.md, docs/operations-profile.md", ""]
+    lines.append("Ctrl+C stops the server.")
+    for line in lines:
+        _say(line)
+
+
+# --- clock and advance ----------------------------------------------------------------------
+
+
+def _call(args: argparse.Namespace, method: str, path: str, body: object = None) -> Any:  # noqa: ANN401 - decoded JSON
+    """Send one request to the control API; return the decoded JSON answer.
+
+    Raises:
+        CommandError: the server is not there, or answered with an error.
+    """
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(args.url + path, data=data, method=method)  # noqa: S310 - _base_url allows http(s) only
+    request.add_header("Accept", "application/json")
+    if data is not None:
+        request.add_header("Content-Type", "application/json")
+    if args.admin_token:
+        request.add_header(ADMIN_TOKEN_HEADER, f"Bearer {args.admin_token}")
+    try:
+        with urllib.request.urlopen(request, timeout=CLIENT_TIMEOUT_SECONDS) as response:  # noqa: S310 - as above
+            return json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        raise CommandError(f"{method} {path}: {error.code} {_message(error)}") from None
+    except urllib.error.URLError as error:
+        if isinstance(error.reason, ConnectionRefusedError):
+            raise CommandError(
+                f"no simulator at {args.url} (connection refused): start one with "
+                f"`okc-sim serve`, or give its address with --url or ${URL_ENV}"
+            ) from None
+        raise CommandError(f"cannot reach {args.url}: {error.reason}") from None
+    except (TimeoutError, ConnectionError) as error:
+        raise CommandError(f"cannot reach {args.url}: {error}") from None
+    except json.JSONDecodeError:
+        raise CommandError(
+            f"{method} {path}: the answer is not JSON; is {args.url} okc-sim?"
+        ) from None
+
+
+def _message(error: urllib.error.HTTPError) -> str:
+    """The error body's `message`, else the HTTP reason."""
+    try:
+        body = json.loads(error.read())
+    except (ValueError, OSError):
+        return str(error.reason)
+    message = body.get("message") if isinstance(body, dict) else None
+    return str(message or error.reason)
+
+
+def _clock(args: argparse.Namespace) -> int:
+    state = _call(args, "GET", "/_sim/clock")
+    if args.json:
+        _say(json.dumps(state))
+        return 0
+    now = datetime.fromisoformat(state["now"])
+    batch = datetime.fromisoformat(state["next_batch_at"])
+    zone = state["timezone"]
+    _say(f"now            {state['now']}  {_local(now, zone)}")
+    _say(f"mode           {state['mode']}")
+    _say(f"speed          {state['speed']:g}")
+    _say(
+        f"next batch at  {state['next_batch_at']}  {_local(batch, zone)} "
+        f"(in {_span((batch - now).total_seconds())})"
+    )
+    return 0
+
+
+def _advance(args: argparse.Namespace) -> int:
+    body: dict[str, Any]
+    if args.to_next_batch:
+        body = {"to": _call(args, "GET", "/_sim/clock")["next_batch_at"]}
+    elif args.to is not None:
+        body = {"to": _iso(args.to)}
+    else:
+        hours = args.hours if args.hours is not None else (args.days or 0) * 24
+        seconds = args.seconds if args.seconds is not None else hours * 3600
+        body = {"seconds": seconds}
+    result = _call(args, "POST", "/_sim/clock/advance", body)
+    if args.json:
+        _say(json.dumps(result))
+    else:
+        _say(f"now             {result['now']}")
+        _say(f"events applied  {result['events_applied']}")
+    return 0
+
+
+# --- diagram --------------------------------------------------------------------------------
+
+
+def _diagram(args: argparse.Namespace) -> int:
+    sys.stdout.write(lifecycle_page() if args.page else mermaid())
+    sys.stdout.flush()
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run `okc-sim`; return the exit status (0 ok, 1 failed, 2 bad usage).
+
+    Args:
+        argv: the arguments after the program name; None reads `sys.argv`.
+    """
+    args = build_parser().parse_args(argv)
+    try:
+        status: int = args.handler(args)
+    except CommandError as error:
+        sys.stderr.write(f"okc-sim {args.command}: {error}\n")
+        return 1
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

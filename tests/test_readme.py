@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import re
+import subprocess
 from pathlib import Path
 
+import pytest
+
 README = Path(__file__).resolve().parent.parent / "README.md"
+
+pytest_plugins = ["pytester"]
 
 
 def python_blocks() -> list[str]:
@@ -24,3 +29,39 @@ class TestReadme:
         out = capsys.readouterr().out  # type: ignore[attr-defined]
         assert "('order', 'contact_support')" in out
         assert "('total', 'read_only')" in out
+
+    def test_plugin_example_passes(self, pytester: pytest.Pytester) -> None:
+        """The README's pytest example passes with the installed plugin."""
+        pytester.makepyfile(test_example=python_blocks()[1])
+        result = pytester.runpytest("-p", "no:cacheprovider")
+        result.assert_outcomes(passed=1)
+
+
+def curl_session() -> str:
+    """The README's curl session, from the token request to the cancel, as a bash script."""
+    text = README.read_text(encoding="utf-8")
+    block = next(b for b in re.findall(r"```sh\n(.*?)```", text, re.DOTALL) if "TOKEN=" in b)
+    return "set -euo pipefail\n" + block
+
+
+class TestCurlSession:
+    """The README's curl session works as written against a real server on a real socket."""
+
+    def test_session(self, tmp_path: Path) -> None:
+        """Token, create, Pending, past midnight Pacific, Accepted, cancel: contact support."""
+        from simulator import Simulator  # noqa: PLC0415 - only this test needs a server
+        from simulator._server import LiveServer  # noqa: PLC0415
+
+        sim = Simulator(start="2026-11-26T18:30:00Z", seed=0)
+        with LiveServer(sim, port=0) as server:
+            script = curl_session().replace("http://127.0.0.1:8080", server.url)
+            path = tmp_path / "session.sh"
+            path.write_text(script, encoding="utf-8")
+            done = subprocess.run(  # noqa: S603 - our own script, run by the system's bash
+                ["/bin/bash", str(path)], capture_output=True, text=True, timeout=60, check=False
+            )
+        assert done.returncode == 0, done.stderr
+        statuses = re.findall(r'"status":"([^"]+)"', done.stdout)
+        assert statuses == ["Pending", "Accepted"]
+        assert '"events_applied":1' in done.stdout
+        assert "contact OK Capsule support" in done.stdout

@@ -103,8 +103,9 @@ class Calendar:
     """The clock OK Capsule runs on: one zone and the holidays on which nothing ships.
 
     Batches happen at local midnight, status ticks at 00:00, 06:00, 12:00 and 18:00 local
-    time. A wall time the clock skips (a DST gap) happens at the instant of the jump; a wall
-    time the clock repeats happens the first time round, so each is exactly one instant.
+    time, each local date's ones exactly once. A wall time the clock repeats counts the
+    first time round; one it skips is moved forward by the gap, so a skipped midnight is
+    the instant of the jump. (Neither happens in Pacific time, whose clocks change at 02:00.)
 
     Every method takes aware datetimes and returns aware datetimes in UTC.
     """
@@ -460,8 +461,8 @@ def _day_events(zone: str, hours: tuple[int, ...], day: dt.date) -> tuple[_Event
     tz = _zone(zone)
     events: list[_Event] = []
     for hour in hours:
-        # fold=0 puts a repeated wall time at its first occurrence and a skipped one at
-        # the instant of the jump, so each wall time is one instant.
+        # fold=0 puts a repeated wall time at its first occurrence and moves a skipped one
+        # forward by the gap, so each wall time is one instant.
         wall = dt.datetime(day.year, day.month, day.day, hour, tzinfo=tz, fold=0)
         since = wall - _EPOCH
         utc = _PENDULUM_EPOCH + since

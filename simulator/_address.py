@@ -318,7 +318,7 @@ class TriggerKind(enum.StrEnum):
     """What a test trigger makes the simulated OK Capsule do; the value is the note token name."""
 
     HOLD = "hold"
-    """OK Capsule puts the order On Hold for review when the batch would accept it."""
+    """OK Capsule holds the accepted order for review (On Hold) before production starts."""
     CANCEL = "cancel"
     """OK Capsule cancels the order (Canceled by OKC) after acceptance, before production."""
     DELAY_PRODUCTION = "delay-production"
@@ -371,7 +371,10 @@ TRIGGERS: Mapping[TriggerKind, TriggerSpec] = types.MappingProxyType(
     {
         spec.kind: spec
         for spec in (
-            TriggerSpec(TriggerKind.HOLD, "OK Capsule holds the order for review at acceptance."),
+            TriggerSpec(
+                TriggerKind.HOLD,
+                "OK Capsule holds the order for review after acceptance, before production.",
+            ),
             TriggerSpec(TriggerKind.CANCEL, "OK Capsule cancels the order before production."),
             TriggerSpec(
                 TriggerKind.DELAY_PRODUCTION,

@@ -1,12 +1,14 @@
 """The fake OK Capsule server as an ASGI app: the provider's `/v2` API and the `/_sim` API."""
 
 # Layering: `_errors`, `_body`, `_query`, `_auth`, `_ratelimit` and `_journal` are leaves;
-# `_endpoints` turns a declared `Operation` into a route; `_routes_v2` and `_routes_control`
-# declare the operations; `_openapi` documents them; `_middleware` frames every request;
-# `_app` assembles it all around a `Simulator`.
+# `_faults` keeps the fault rules and builds their answers on `_errors`; `_endpoints` turns a
+# declared `Operation` into a route; `_routes_v2` and `_routes_control` declare the operations;
+# `_openapi` documents them; `_middleware` frames every request (and meets its fault); `_app`
+# assembles it all around a `Simulator`.
 
 from __future__ import annotations
 
 from simulator.http._app import create_app, openapi_document
+from simulator.http._faults import Fault, FaultInjector
 
-__all__ = ["create_app", "openapi_document"]
+__all__ = ["Fault", "FaultInjector", "create_app", "openapi_document"]

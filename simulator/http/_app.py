@@ -13,6 +13,7 @@ from simulator.http import _routes_control, _routes_v2
 from simulator.http._context import Server
 from simulator.http._endpoints import Operation, build_routes
 from simulator.http._errors import error_body
+from simulator.http._faults import FaultInjector, drop_connection, is_dropped
 from simulator.http._journal import Journal
 from simulator.http._middleware import SimMiddleware
 from simulator.http._openapi import build_document
@@ -20,6 +21,7 @@ from simulator.http._ratelimit import RateLimiter
 
 if TYPE_CHECKING:
     from starlette.requests import Request
+    from starlette.types import Receive, Scope, Send
 
     from simulator import Simulator
 
@@ -53,7 +55,7 @@ def create_app(  # noqa: PLR0913 - the server's settings, all keyword-only
         max_body_bytes: the largest request body accepted (413 beyond).
 
     Returns:
-        The Starlette application.
+        The Starlette application; its fault rules (a `FaultInjector`) are `app.state.faults`.
 
     Raises:
         ValueError: a limit below 1, or a negative journal size.
@@ -68,12 +70,27 @@ def create_app(  # noqa: PLR0913 - the server's settings, all keyword-only
         control_requires_token=control_requires_token,
         max_body_bytes=max_body_bytes,
         document=openapi_document(),
+        faults=FaultInjector(sim),
     )
-    return Starlette(
+    app = _SimApp(
         routes=build_routes(OPERATIONS, server),
         middleware=[Middleware(SimMiddleware, server=server)],
         exception_handlers={HTTPException: _http_error},
     )
+    app.state.faults = server.faults
+    return app
+
+
+class _SimApp(Starlette):
+    """The Starlette app, plus what only the outermost layer can do: drop a connection."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve the request; if a drop fault struck it, drop the connection unanswered."""
+        await super().__call__(scope, receive, send)
+        # Here, outside Starlette's error layer, `send` is the server's own, and nothing has
+        # answered in the app's place (the error layer would have sent a 500).
+        if scope["type"] == "http" and is_dropped(scope):
+            await drop_connection(send)
 
 
 _ROUTER_ERRORS = {

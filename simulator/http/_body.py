@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from typing import TYPE_CHECKING
+
+from starlette.requests import ClientDisconnect
 
 from simulator.http._errors import ApiError
 
@@ -13,6 +16,10 @@ if TYPE_CHECKING:
 
 MAX_DEPTH = 64
 """Deepest nesting of arrays and objects accepted; the provider's documents need about six."""
+MAX_EXACT_INT = 2**53 - 1
+"""The largest integer magnitude accepted (I-JSON's interoperable range)."""
+
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 def too_large(limit: int) -> ApiError:
@@ -27,19 +34,28 @@ async def read_json(request: Request, max_bytes: int) -> object:
 
     Raises:
         ApiError: 413 over `max_bytes` (counted as it streams, whatever Content-Length
-            said), 415 not JSON, 400 empty, not UTF-8, malformed, NaN or Infinity, or
-            nested deeper than `MAX_DEPTH`.
+            said), 415 not JSON, 400 empty, not UTF-8, malformed, NaN or Infinity, nested
+            deeper than `MAX_DEPTH`, or cut short by the client closing the connection.
     """
     declared = request.headers.get("content-type")
     if declared is not None:
         check_media_type(declared)
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > max_bytes:
-            raise too_large(max_bytes)
-        chunks.append(chunk)
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > max_bytes:
+                raise too_large(max_bytes)
+            chunks.append(chunk)
+    except ClientDisconnect:
+        # Not the server's fault, so not a 500: the answer goes nowhere, but the journal
+        # shows what happened.
+        raise ApiError(
+            400,
+            "client_disconnected",
+            f"The client closed the connection after {size} bytes of the body.",
+        ) from None
     raw = b"".join(chunks)
     if not raw.strip():
         raise ApiError(400, "malformed_json", "The request body is empty; send a JSON object.")
@@ -77,7 +93,11 @@ def check_media_type(declared: str) -> None:
 
 
 def parse_json(raw: bytes) -> object:
-    """Parse UTF-8 JSON strictly.
+    """Parse UTF-8 JSON strictly: I-JSON (RFC 7493), as every JSON reader understands it alike.
+
+    Beyond plain JSON that refuses a key given twice in one object (which value counts
+    differs between readers), an unpaired surrogate escape (not Unicode text), and an
+    integer beyond +/-(2**53 - 1) (not held exactly by readers that use doubles).
 
     Raises:
         ApiError: 400 naming what is wrong and, for a syntax error, where.
@@ -87,7 +107,13 @@ def parse_json(raw: bytes) -> object:
     except UnicodeDecodeError as error:
         raise _malformed(f"the body is not UTF-8 text (bad byte at offset {error.start})") from None
     try:
-        value = json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
+        value = json.loads(
+            text,
+            parse_constant=_reject_constant,
+            parse_float=_finite_float,
+            parse_int=_exact_int,
+            object_pairs_hook=_unique_keys,
+        )
     except json.JSONDecodeError as error:
         raise _malformed(
             f"{error.msg} at line {error.lineno} column {error.colno} (char {error.pos})"
@@ -99,6 +125,12 @@ def parse_json(raw: bytes) -> object:
         raise _malformed(str(error)) from None
     if _depth(value) > MAX_DEPTH:
         raise _too_deep()
+    surrogate = _unpaired_surrogate(value)
+    if surrogate is not None:
+        raise _malformed(
+            f"the text {surrogate[:40]!r} holds an unpaired surrogate escape (\\ud800 to "
+            "\\udfff), which is not Unicode text"
+        )
     return value
 
 
@@ -111,6 +143,42 @@ def _finite_float(text: str) -> float:
     if not math.isfinite(value):
         raise ValueError(f"the number {text} is too large for a JSON number")
     return value
+
+
+def _exact_int(text: str) -> int:
+    # Checked on the digits first: int() of thousands of digits is slow, then refused anyway.
+    if len(text.lstrip("-")) > len(str(MAX_EXACT_INT)) or abs(int(text)) > MAX_EXACT_INT:
+        shown = text if len(text) <= 24 else f"{text[:20]}... ({len(text)} characters)"
+        raise ValueError(
+            f"the integer {shown} is beyond +/-{MAX_EXACT_INT}, the largest every JSON reader "
+            "holds exactly"
+        )
+    return int(text)
+
+
+def _unique_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    found: dict[str, object] = {}
+    for key, value in pairs:
+        if key in found:
+            raise ValueError(f"the key {key[:40]!r} appears twice in one object")
+        found[key] = value
+    return found
+
+
+def _unpaired_surrogate(value: object) -> str | None:
+    """The first text (a string or a key) holding a lone surrogate, without recursion."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if _SURROGATE.search(item):
+                return item
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return None
 
 
 def _depth(value: object) -> int:

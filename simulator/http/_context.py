@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from starlette.types import Scope
 
     from simulator import Simulator
+    from simulator.http._faults import FaultInjector
     from simulator.http._journal import Journal
     from simulator.http._ratelimit import RateLimiter
 
@@ -30,6 +31,8 @@ class Server:
     max_body_bytes: int
     document: dict[str, Any]
     """The OpenAPI document, served at `/_sim/openapi.json`."""
+    faults: FaultInjector
+    """The fault rules of `POST /_sim/faults`."""
 
 
 @attrs.define(eq=False)

@@ -18,11 +18,14 @@ class JournalEntry:
     method: str
     path: str
     query: str
-    status: int
+    status: int | None
+    """The status the client received; None when a fault dropped the connection."""
     client_id: str | None
     """The client whose access token the request carried, if any and valid."""
     duration_ms: float
     """Real (not simulated) time spent answering, in milliseconds."""
+    fault: dict[str, str] | None = None
+    """The injected fault that struck the request (`id`, `kind`, `stage`), if one did."""
 
     def to_json(self) -> dict[str, Any]:
         """The entry as `GET /_sim/requests` lists it."""

@@ -1,4 +1,4 @@
-"""The layer every request passes: sim time, identity, rate limit, size limit, control lock.
+"""The layer every request passes: sim time, identity, faults, rate limit, size limit, control lock.
 
 It also journals each request and turns an unexpected exception into a JSON 500.
 """
@@ -18,12 +18,14 @@ from simulator.http._auth import admin_refusal, bearer_token
 from simulator.http._body import too_large
 from simulator.http._context import Visit, attach_visit, iso_utc
 from simulator.http._errors import ApiError, error_body, error_response
+from simulator.http._faults import fault_response, mark_dropped
 from simulator.http._journal import JournalEntry
 
 if TYPE_CHECKING:
     from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
     from simulator.http._context import Server
+    from simulator.http._faults import Fault
     from simulator.http._ratelimit import Verdict
 
 logger = logging.getLogger("simulator.http")
@@ -65,8 +67,8 @@ class SimMiddleware:
                 self._identify, headers.get("authorization") if provider else None, provider
             )
             attach_visit(scope, visit)
-            framing.verdict = self._count(scope, visit) if provider else None
-            await self._answer(scope, receive, framing, headers)
+            framing.fault = self.server.faults.pick(scope["method"], path, visit.at)
+            await self._serve(scope, receive, framing, headers, visit)
         except Exception as error:  # the last resort: log it, answer in JSON
             logger.exception("Unexpected error answering %s %s", scope["method"], path)
             if not framing.status:
@@ -75,32 +77,85 @@ class SimMiddleware:
                 await response(scope, receive, framing)
         finally:
             if visit is not None:
-                self.server.journal.record(
-                    JournalEntry(
-                        at=iso_utc(visit.at),
-                        method=scope["method"],
-                        path=path,
-                        query=scope.get("query_string", b"").decode("latin-1"),
-                        status=framing.status or 500,
-                        client_id=visit.client_id,
-                        duration_ms=round((time.perf_counter() - started) * 1000, 3),
-                    )
-                )
+                self._record(scope, visit, framing, started)
+        if framing.dropped:
+            mark_dropped(scope)
 
-    async def _answer(
+    async def _serve(
         self,
         scope: Scope,
         receive: Receive,
         framing: _Framing,
         headers: Headers,
+        visit: Visit,
     ) -> None:
-        refusal = self._refusal(scope["path"], headers, framing.verdict)
+        """Answer the request, meeting the fault the injector picked for it, if any."""
+        fault = framing.fault
+        if fault is not None and fault.stage == "request":
+            # Before the request counts or reaches the engine: the world stays as it was.
+            await fault.delay()
+            if fault.kind != "latency":
+                await self._inject(scope, receive, framing, fault, visit)
+                return
+        provider = _under(scope["path"], PROVIDER_PREFIX)
+        framing.verdict = self._count(scope, visit) if provider else None
+        if fault is None or fault.stage == "request":
+            await self._answer(scope, receive, framing, headers, framing.verdict)
+        elif fault.kind == "latency":
+            framing.delayed_by = fault
+            await self._answer(scope, receive, framing, headers, framing.verdict)
+        else:
+            # The server does the work and its answer is lost, as when a gateway gives up on
+            # a server that went ahead: what a client's retries must survive without doubling.
+            await self._answer(scope, receive, _discard, headers, framing.verdict)
+            await fault.delay()
+            await self._inject(scope, receive, framing, fault, visit)
+
+    async def _inject(
+        self,
+        scope: Scope,
+        receive: Receive,
+        framing: _Framing,
+        fault: Fault,
+        visit: Visit,
+    ) -> None:
+        """Answer with the fault: an error, a 429, or (marked for the app) nothing at all."""
+        if fault.kind == "drop":
+            framing.dropped = True
+            return
+        limiter = self.server.limiter
+        response = fault_response(fault, visit.at, None if limiter is None else limiter.limit)
+        await response(scope, receive, framing)
+
+    async def _answer(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        headers: Headers,
+        verdict: Verdict | None,
+    ) -> None:
+        refusal = self._refusal(scope["path"], headers, verdict)
         if refusal is not None:
             response = error_response(refusal)
             assert response is not None  # noqa: S101 - an ApiError always maps
-            await response(scope, receive, framing)
+            await response(scope, receive, send)
             return
-        await self.app(scope, receive, framing)
+        await self.app(scope, receive, send)
+
+    def _record(self, scope: Scope, visit: Visit, framing: _Framing, started: float) -> None:
+        self.server.journal.record(
+            JournalEntry(
+                at=iso_utc(visit.at),
+                method=scope["method"],
+                path=scope["path"],
+                query=scope.get("query_string", b"").decode("latin-1"),
+                status=None if framing.dropped else framing.status or 500,
+                client_id=visit.client_id,
+                duration_ms=round((time.perf_counter() - started) * 1000, 3),
+                fault=None if framing.fault is None else framing.fault.journal_json(),
+            )
+        )
 
     def _identify(self, authorization: str | None, provider: bool) -> Visit:  # noqa: FBT001
         """Runs in a worker thread: the engine call may block on its lock."""
@@ -147,18 +202,30 @@ class SimMiddleware:
         return None
 
 
+async def _discard(_message: Message) -> None:
+    """A `send` that throws the answer away (a response-stage fault replaces it)."""
+
+
 class _Framing:
-    """Wraps `send`: adds the sim-time and rate-limit headers, remembers the status."""
+    """Wraps `send`: adds the sim-time, rate-limit and fault headers, remembers the status."""
 
     def __init__(self, send: Send, server: Server, *, head: bool) -> None:
         self._send = send
         self._server = server
         self._head = head
         self.verdict: Verdict | None = None
+        self.fault: Fault | None = None
+        """The injected fault that struck the request, if one did."""
+        self.delayed_by: Fault | None = None
+        """A response-stage latency fault, waited out before the response starts."""
+        self.dropped = False
+        """Whether the connection is to be dropped instead of answered."""
         self.status = 0
 
     async def __call__(self, message: Message) -> None:
         if message["type"] == "http.response.start":
+            if self.delayed_by is not None:
+                await self.delayed_by.delay()
             self.status = int(message["status"])
             headers = MutableHeaders(scope=message)
             # Read after the handler ran, so an advance reports the time it moved to.
@@ -166,6 +233,9 @@ class _Framing:
             headers["X-Sim-Time"] = iso_utc(now)
             if self.verdict is not None:
                 for name, value in self.verdict.headers().items():
+                    headers[name] = value
+            if self.fault is not None:
+                for name, value in self.fault.headers().items():
                     headers[name] = value
         elif message["type"] == "http.response.body" and self._head:
             # A HEAD response keeps the GET's headers (Content-Length included) but no body.

@@ -57,6 +57,11 @@ HEADERS: dict[str, dict[str, Any]] = {
         "description": "Simulated seconds until the rate-limit window ends.",
         "schema": {"type": "integer"},
     },
+    "X-Sim-Fault": {
+        "description": "The kind of injected fault (POST /_sim/faults) that shaped this "
+        "response: error, latency or rate_limit. `X-Sim-Fault-Id` names the rule.",
+        "schema": {"type": "string", "enum": ["error", "latency", "rate_limit"]},
+    },
 }
 
 
@@ -174,7 +179,10 @@ def _parameters(operation: Operation) -> list[dict[str, Any]]:
 
 def _response(operation: Operation, status: int | None) -> dict[str, Any]:
     if status is None:
-        response: dict[str, Any] = {"description": "Any other error (405, 500)."}
+        response: dict[str, Any] = {
+            "description": "Any other error: 405, 500, and the 502, 503 and 504 that only an "
+            "injected fault (POST /_sim/faults) answers."
+        }
         schema: str | None = "Error"
     elif status < 400:
         response = {"description": _REASONS[status]}
@@ -189,5 +197,7 @@ def _response(operation: Operation, status: int | None) -> dict[str, Any]:
         names += ["X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"]
     if status == 429:
         names.append("Retry-After")
+    if _provider(operation) and status in {None, 429}:
+        names.append("X-Sim-Fault")
     response["headers"] = {name: {"$ref": f"#/components/headers/{name}"} for name in names}
     return response

@@ -23,6 +23,9 @@ RANGE_OPERATORS = ("gte", "gt", "lte", "lt")
 
 _FILTER = re.compile(r"filter\[(?P<field>[a-z_]+)\](?:\[(?P<operator>[a-z]+)\])?")
 _WHOLE_NUMBER = re.compile(r"[0-9]{1,6}")
+_SHOWN_NAMES = 5
+_SHOWN_NAME = 100
+"""At most how many unknown parameters an error names, and how many characters of each."""
 
 
 @attrs.frozen
@@ -50,16 +53,18 @@ def read_query(items: Sequence[tuple[str, str]], declared: Sequence[Param]) -> Q
     """
     by_name = {param.name: param for param in declared}
     found: Query = {}
-    unknown: list[str] = []
+    unknown: dict[str, None] = {}  # an ordered set
     for name, value in items:
         if name not in by_name:
-            if name not in unknown:
-                unknown.append(name)
+            unknown[name] = None
             continue
         found.setdefault(name, []).append(value)
     if unknown:
         takes = ", ".join(by_name) or "no query parameters"
-        names = ", ".join(f"'{name}'" for name in unknown)
+        # A few are enough to act on; echoing thousands back helps no one.
+        names = ", ".join(f"'{name[:_SHOWN_NAME]}'" for name in list(unknown)[:_SHOWN_NAMES])
+        if len(unknown) > _SHOWN_NAMES:
+            names += f" and {len(unknown) - _SHOWN_NAMES} more"
         raise ApiError(
             400,
             "unknown_parameter",

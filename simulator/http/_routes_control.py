@@ -1,4 +1,4 @@
-"""The simulator's own control API under `/_sim`: clock, reset, operator events, journal."""
+"""The simulator's own control API under `/_sim`: clock, reset, operator events, journal, faults."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from simulator import ClockError, ClockRefused, SimulatorError
 from simulator.http._context import iso_utc
 from simulator.http._endpoints import Auth, Call, Operation, Reply
 from simulator.http._errors import ApiError, Invalid, Problem, invalid
+from simulator.http._faults import FaultSpecError
 from simulator.http._query import Param, single
 
 MAX_ADVANCE = timedelta(days=3653)
@@ -63,11 +64,12 @@ def advance_clock(call: Call) -> Reply:
 
 
 def reset(call: Call) -> Reply:
-    """POST /_sim/reset: an empty world with the same settings; the journal and counts too."""
+    """POST /_sim/reset: an empty world with the same settings; journal, counts, faults too."""
     call.sim.reset()
     if call.server.limiter is not None:
         call.server.limiter.clear()
     call.server.journal.clear()
+    call.server.faults.clear()
     return Reply(204)
 
 
@@ -113,6 +115,37 @@ def requests(call: Call) -> Reply:
         limit = int(text)
     entries = call.server.journal.recent(limit)
     return Reply(200, {"requests": [entry.to_json() for entry in entries]})
+
+
+def add_faults(call: Call) -> Reply:
+    """POST /_sim/faults: add one fault rule, or `{"faults": [...]}`; all or none."""
+    try:
+        added = call.server.faults.add_json(call.body)
+    except FaultSpecError as error:
+        raise Invalid(error.problems) from None
+    return Reply(201, {"faults": [fault.to_json() for fault in added]})
+
+
+def list_faults(call: Call) -> Reply:
+    """GET /_sim/faults: the rules in force, with their remaining counts, oldest first."""
+    return Reply(200, {"faults": [fault.to_json() for fault in call.server.faults.active()]})
+
+
+def clear_faults(call: Call) -> Reply:
+    """DELETE /_sim/faults: remove every rule."""
+    call.server.faults.clear()
+    return Reply(204)
+
+
+def remove_fault(call: Call) -> Reply:
+    """DELETE /_sim/faults/{id}: remove one rule."""
+    fault_id = call.path["id"]
+    try:
+        call.server.faults.remove(fault_id)
+    except KeyError:
+        message = f"No fault rule '{fault_id}' in force; GET /_sim/faults lists them."
+        raise ApiError(404, "not_found", message) from None
+    return Reply(204)
 
 
 def openapi(call: Call) -> Reply:
@@ -219,8 +252,8 @@ OPERATIONS: tuple[Operation, ...] = (
         204,
         None,
         Auth.ADMIN,
-        description="Orders, consumers, fulfillments, tokens, rate-limit counts and the "
-        "request journal go; the settings and the clock's time stay.",
+        description="Orders, consumers, fulfillments, tokens, rate-limit counts, fault rules "
+        "and the request journal go; the settings and the clock's time stay.",
     ),
     Operation(
         "GET",
@@ -264,6 +297,54 @@ OPERATIONS: tuple[Operation, ...] = (
                 {"type": "integer", "minimum": 1},
             ),
         ),
+    ),
+    Operation(
+        "POST",
+        "/_sim/faults",
+        add_faults,
+        "Inject faults",
+        "Control",
+        201,
+        "FaultList",
+        Auth.ADMIN,
+        body="FaultRequest",
+        description="Make matching routes (never `/_sim`) answer 500, 502, 503 or 504, wait "
+        "(real time), drop the connection, or answer 429 with `Retry-After`, for a share of "
+        "requests, a number of times, or until a simulated instant. Draws are seeded: the same "
+        "requests in the same order meet the same faults. A bad rule is a 422 naming the "
+        "field, and then no rule is added.",
+    ),
+    Operation(
+        "GET",
+        "/_sim/faults",
+        list_faults,
+        "The fault rules in force",
+        "Control",
+        200,
+        "FaultList",
+        Auth.ADMIN,
+        description="Used-up and expired rules are gone; `remaining` counts what is left.",
+    ),
+    Operation(
+        "DELETE",
+        "/_sim/faults",
+        clear_faults,
+        "Remove every fault rule",
+        "Control",
+        204,
+        None,
+        Auth.ADMIN,
+    ),
+    Operation(
+        "DELETE",
+        "/_sim/faults/{id}",
+        remove_fault,
+        "Remove one fault rule",
+        "Control",
+        204,
+        None,
+        Auth.ADMIN,
+        errors=(404,),
     ),
     Operation(
         "GET",

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from simulator._clock import MAX_SPEED
+
 Schema = dict[str, Any]
 
 TEXT: Schema = {"type": "string"}
@@ -170,15 +172,101 @@ _HISTORY_ENTRY = closed(
     reason=nullable(TEXT),
 )
 
+_FAULT_KIND: Schema = {"type": "string", "enum": ["error", "latency", "drop", "rate_limit"]}
+_FAULT_STAGE: Schema = {
+    "type": "string",
+    "enum": ["request", "response"],
+    "description": "`request` (the default) strikes before the request is handled; "
+    "`response` lets the server do the work, then fails, delays or drops its answer.",
+}
+_METHOD: Schema = {
+    "type": "string",
+    "enum": ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+}
+_ERROR_STATUS: Schema = {"type": "integer", "enum": [500, 502, 503, 504]}
+
 _REQUEST = closed(
-    ("at", "method", "path", "query", "status", "client_id", "duration_ms"),
+    ("at", "method", "path", "query", "status", "client_id", "duration_ms", "fault"),
     at=INSTANT,
     method=TEXT,
     path=TEXT,
     query=TEXT,
-    status=INTEGER,
+    status={**nullable(INTEGER), "description": "Null when a fault dropped the connection."},
     client_id=nullable(UUID),
     duration_ms=NUMBER,
+    fault=nullable(closed(("id", "kind", "stage"), id=TEXT, kind=_FAULT_KIND, stage=_FAULT_STAGE)),
+)
+
+_FAULT_RULE = closed(
+    ("kind",),
+    kind=_FAULT_KIND,
+    route={
+        **TEXT,
+        "default": "/v2/*",
+        "description": "`*` (every route but `/_sim`), a path, `{name}` or `*` for one "
+        "segment, or a final `*` for everything below.",
+    },
+    methods=nullable({"anyOf": [_METHOD, array(_METHOD)]}),
+    status=nullable({**_ERROR_STATUS, "description": "Kind `error` only; default 503."}),
+    latency_ms=nullable(
+        {
+            "type": "number",
+            "minimum": 0,
+            "maximum": 300_000,
+            "description": "Real milliseconds to wait before answering; required for kind "
+            "`latency`, allowed for every kind.",
+        }
+    ),
+    retry_after=nullable(
+        {
+            "type": "integer",
+            "minimum": 0,
+            "maximum": 86_400,
+            "description": "Kind `rate_limit` only: the `Retry-After` seconds; default 60.",
+        }
+    ),
+    probability=nullable({"type": "number", "minimum": 0, "maximum": 1, "default": 1}),
+    count=nullable({"type": "integer", "minimum": 1}),
+    until=nullable({**INSTANT, "description": "A simulated instant; the rule stops there."}),
+    for_seconds=nullable(
+        {
+            "type": "number",
+            "exclusiveMinimum": 0,
+            "description": "Simulated seconds from now; instead of `until`.",
+        }
+    ),
+    stage=nullable(_FAULT_STAGE),
+)
+
+_FAULT = closed(
+    (
+        "id",
+        "kind",
+        "route",
+        "methods",
+        "status",
+        "latency_ms",
+        "retry_after",
+        "probability",
+        "count",
+        "remaining",
+        "until",
+        "stage",
+        "applied",
+    ),
+    id=TEXT,
+    kind=_FAULT_KIND,
+    route=TEXT,
+    methods=nullable(array(_METHOD)),
+    status=nullable(_ERROR_STATUS),
+    latency_ms=nullable(NUMBER),
+    retry_after=nullable(INTEGER),
+    probability=NUMBER,
+    count=nullable(INTEGER),
+    remaining=nullable(INTEGER),
+    until=nullable(INSTANT),
+    stage=_FAULT_STAGE,
+    applied={**INTEGER, "description": "How many requests the rule has struck."},
 )
 
 SCHEMAS: dict[str, Schema] = {
@@ -263,7 +351,7 @@ SCHEMAS: dict[str, Schema] = {
     "ClockSettings": closed(
         (),
         mode={"type": "string", "enum": ["frozen", "running"]},
-        speed={"type": "number", "exclusiveMinimum": 0},
+        speed={"type": "number", "exclusiveMinimum": 0, "maximum": MAX_SPEED},
     ),
     "AdvanceRequest": {
         "oneOf": [
@@ -281,5 +369,14 @@ SCHEMAS: dict[str, Schema] = {
     ),
     "RequestRecord": _REQUEST,
     "RequestList": closed(("requests",), requests=array(ref("RequestRecord"))),
+    "FaultRule": _FAULT_RULE,
+    "FaultRequest": {
+        "oneOf": [
+            ref("FaultRule"),
+            closed(("faults",), faults={**array(ref("FaultRule")), "minItems": 1}),
+        ]
+    },
+    "Fault": _FAULT,
+    "FaultList": closed(("faults",), faults=array(ref("Fault"))),
     "OpenAPI": {"type": "object", "required": ["openapi", "paths"]},
 }

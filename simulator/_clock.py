@@ -72,14 +72,23 @@ def _start(start: datetime) -> datetime:
     return _utc(start, "start")
 
 
+MAX_SPEED = 1_000_000
+"""The fastest a running clock may go (about 11.6 simulated days per real second).
+
+Faster, and a running clock would soon pass the year 9999, where no datetime can follow it.
+"""
+
+
 def _speed(speed: float) -> float:
     """Return `speed` as a float.
 
     Raises:
-        ClockError: it is not a finite number greater than zero.
+        ClockError: it is not a finite number greater than zero and at most `MAX_SPEED`.
     """
     if not math.isfinite(speed) or speed <= 0:
         raise ClockError(f"speed must be a finite number greater than 0, got {speed!r}")
+    if speed > MAX_SPEED:
+        raise ClockError(f"speed may be at most {MAX_SPEED:,.0f}, got {speed!r}")
     return float(speed)
 
 
@@ -94,7 +103,8 @@ class SimClock:
     Args:
         start: the simulated instant the clock starts at; must be timezone-aware.
         mode: whether the clock starts frozen or running.
-        speed: simulated seconds per real second while running; finite and greater than 0.
+        speed: simulated seconds per real second while running; greater than 0, at most
+            `MAX_SPEED`.
         monotonic: the real-time source, in seconds; inject a fake in tests.
 
     Raises:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from simulator._ids import stable_uuid
@@ -27,8 +28,9 @@ CATALOGUE_CREATED_AT = 1_767_225_600_000_000
 """2026-01-01T00:00:00Z: products exist before any simulated order."""
 
 
+@functools.lru_cache(maxsize=4096)
 def product_id(seed: int, client_id: str, sku: str) -> str:
-    """The id of one catalogue product for one client."""
+    """The id of one catalogue product for one client (cached: every create prices its lines)."""
     return stable_uuid(seed, client_id, "product", sku)
 
 

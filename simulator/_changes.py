@@ -49,8 +49,9 @@ def log_text(value: object) -> str | None:
 def record(conn: sqlite3.Connection, *changes: Change) -> None:
     """Append changes to the log inside the caller's transaction."""
     conn.executemany(
-        "INSERT INTO order_log (order_id, client_id, at, column_name, old_data, new_data, "
-        "event, actor, reason, prev_updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO order_log (order_seq, client_id, at, column_name, old_data, new_data, "
+        "event, actor, reason, prev_updated_at) "
+        "VALUES ((SELECT seq FROM orders WHERE id = ?), ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             (
                 c.order_id,
@@ -73,7 +74,8 @@ def status_history(conn: sqlite3.Connection, order_id: str) -> list[dict[str, An
     """Every status change of an order, oldest first."""
     rows = conn.execute(
         "SELECT at, old_data, new_data, event, actor, reason FROM order_log "
-        "WHERE order_id = ? AND column_name = 'status' ORDER BY seq",
+        "WHERE order_seq = (SELECT seq FROM orders WHERE id = ?) AND column_name = 'status' "
+        "ORDER BY seq",
         (order_id,),
     ).fetchall()
     return [
@@ -88,7 +90,7 @@ def transaction_rows(
     """An order's log in the provider's `OrderTransactionLogs` shape, plus event/actor/reason."""
     rows = conn.execute(
         "SELECT seq, at, column_name, old_data, new_data, event, actor, reason "
-        "FROM order_log WHERE order_id = ? ORDER BY seq",
+        "FROM order_log WHERE order_seq = (SELECT seq FROM orders WHERE id = ?) ORDER BY seq",
         (order_id,),
     ).fetchall()
     return [

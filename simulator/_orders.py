@@ -133,7 +133,7 @@ def build_lines(
     for line in lines:
         if not is_live(line):
             continue
-        line_id = str(line.get("id") or new_id("line"))
+        line_id = new_id("line")  # ids are the server's to give
         doc: dict[str, Any] = {"id": line_id, "order_id": order_id}
         doc.update(_LINE_DEFAULTS)
         doc.update({k: v for k, v in line.items() if k in _LINE_DEFAULTS and k != "pouches"})
@@ -147,19 +147,114 @@ def build_lines(
     return built
 
 
+def merge_lines(
+    order_id: str,
+    current: list[dict[str, Any]],
+    sent: Any,  # noqa: ANN401 - validated JSON
+    new_id: NewId,
+    prices: Mapping[str, float],
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """Apply an update's `order_lines` to the order's lines, the way the provider does.
+
+    An item with an `id` edits that item of the order (only the fields sent change; its
+    nested arrays are merged the same way); `is_deleted: true` removes it; an item without
+    an `id` is new. Items not mentioned stay as they are.
+
+    Returns:
+        The new lines, and the paths of items whose `id` the order does not have.
+    """
+    unknown: list[str] = []
+    lines = _merge(
+        current,
+        sent,
+        "order_lines",
+        unknown,
+        build=lambda line: build_lines(order_id, [line], new_id, prices)[0],
+        edit=lambda old, line, path: _edit_line(old, line, path, new_id, unknown),
+    )
+    for line in lines:
+        _price_line(line, prices)
+    return lines, unknown
+
+
+def _merge(  # noqa: PLR0913 - the two lists, where they are, and how to make and edit items
+    current: list[dict[str, Any]],
+    sent: Any,  # noqa: ANN401 - validated JSON
+    path: str,
+    unknown: list[str],
+    *,
+    build: Callable[[Mapping[str, Any]], dict[str, Any]],
+    edit: Callable[[dict[str, Any], Mapping[str, Any], str], dict[str, Any]],
+) -> list[dict[str, Any]]:
+    merged = [dict(item) for item in current]
+    for index, item in enumerate(sent):
+        item_id = item.get("id")
+        if item_id is None:
+            if is_live(item):
+                merged.append(build(item))
+            continue
+        position = next((i for i, old in enumerate(merged) if old["id"] == item_id), None)
+        if position is None:
+            unknown.append(f"{path}[{index}].id")
+        elif not is_live(item):
+            del merged[position]
+        else:
+            merged[position] = edit(merged[position], item, f"{path}[{index}]")
+    return merged
+
+
+def _edit_line(
+    old: dict[str, Any], line: Mapping[str, Any], path: str, new_id: NewId, unknown: list[str]
+) -> dict[str, Any]:
+    doc = {**old, **{k: v for k, v in line.items() if k in _LINE_DEFAULTS and k != "pouches"}}
+    if "pouches" in line:
+        doc["pouches"] = _merge(
+            old["pouches"],
+            line["pouches"],
+            f"{path}.pouches",
+            unknown,
+            build=lambda pouch: _build_pouch(old["id"], pouch, new_id),
+            edit=lambda before, pouch, where: _edit_pouch(before, pouch, where, new_id, unknown),
+        )
+    return doc
+
+
+def _edit_pouch(
+    old: dict[str, Any], pouch: Mapping[str, Any], path: str, new_id: NewId, unknown: list[str]
+) -> dict[str, Any]:
+    doc = {**old, **{k: v for k, v in pouch.items() if k in _POUCH_DEFAULTS and k != "contents"}}
+    if "contents" in pouch:
+        doc["contents"] = _merge(
+            old["contents"],
+            pouch["contents"],
+            f"{path}.contents",
+            unknown,
+            build=lambda content: _build_content(old["id"], content, new_id),
+            edit=lambda before, content, _where: {
+                **before,
+                **{k: v for k, v in content.items() if k in ("client_product_id", "serving_size")},
+            },
+        )
+    return doc
+
+
+def _build_content(pouch_id: str, content: Mapping[str, Any], new_id: NewId) -> dict[str, Any]:
+    return {
+        "id": new_id("content"),
+        "pouch_id": pouch_id,
+        "client_product_id": content["client_product_id"],
+        "serving_size": content.get("serving_size", 1),
+        "crm_id": None,
+    }
+
+
 def _build_pouch(line_id: str, pouch: Mapping[str, Any], new_id: NewId) -> dict[str, Any]:
-    pouch_id = str(pouch.get("id") or new_id("pouch"))
+    pouch_id = new_id("pouch")
     doc: dict[str, Any] = {"id": pouch_id, "order_line_id": line_id}
     doc.update(_POUCH_DEFAULTS)
     doc.update({k: v for k, v in pouch.items() if k in _POUCH_DEFAULTS and k != "contents"})
     doc["contents"] = [
-        {
-            "id": str(content.get("id") or new_id("content")),
-            "pouch_id": pouch_id,
-            "client_product_id": content["client_product_id"],
-            "serving_size": content.get("serving_size", 1),
-            "crm_id": None,
-        }
+        _build_content(pouch_id, content, new_id)
         for content in pouch.get("contents", ())
         if is_live(content)
     ]

@@ -73,7 +73,7 @@ def _values_then(conn: sqlite3.Connection, state: Cursor) -> dict[int, dict[str,
     rows = conn.execute(
         "SELECT o.seq, o.status, o.name, o.source, o.client_custom_order_id, o.created_at, "
         "o.updated_at, l.column_name, l.old_data, l.prev_updated_at "
-        "FROM order_log l JOIN orders o ON o.id = l.order_id "
+        "FROM order_log l JOIN orders o ON o.seq = l.order_seq "
         "WHERE l.client_id = ? AND l.seq > ? ORDER BY l.seq",
         (state.client_id, state.as_of_log),
     )

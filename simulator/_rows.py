@@ -14,7 +14,11 @@ if TYPE_CHECKING:
     import sqlite3
     from collections.abc import Sequence
 
-ORDER_COLUMNS = "seq, id, client_id, status, updated_at, trigger, doc"
+ORDER_COLUMNS = (
+    "seq, id, client_id, status, updated_at, trigger, "
+    "(SELECT doc FROM order_docs WHERE order_docs.seq = orders.seq)"
+)
+"""What `OrderRow` reads, selected `FROM orders`; the document is kept in its own table."""
 
 
 class OrderRow:

@@ -7,8 +7,10 @@ then does its job in one SQLite transaction, committed before it returns.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import secrets
+import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -43,7 +45,6 @@ from simulator._timefmt import MICROS_PER_SECOND, from_micros, iso, parse_iso, t
 from simulator._timeline import StatusRecord, Timeline
 
 if TYPE_CHECKING:
-    import sqlite3
     from pathlib import Path
 
     from simulator._rows import OrderRow
@@ -69,7 +70,11 @@ class ClientAccount:
 
 
 def _as_datetime(value: datetime | str | None, what: str) -> datetime | None:
-    if value is None or isinstance(value, datetime):
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        if value.utcoffset() is None:
+            raise BadRequest(f"{what}: {value.isoformat()} has no time zone.", what)
         return value
     try:
         return parse_iso(value)
@@ -134,17 +139,19 @@ class Simulator:
         self.clock = SimClock(begin, ClockMode(mode), speed, **_real_time(monotonic))
         processed = self.store.get_meta("processed_until")
         self._processed_until = int(processed) if processed is not None else to_micros(begin)
+        # Saved at once, not at the first advance: a reopened world must neither move back
+        # before the orders made at this time nor skip the work due between two sessions.
+        with self.store.transaction() as conn:
+            Store.put_meta(conn, "now", str(to_micros(begin)))
+            Store.put_meta(conn, "processed_until", str(self._processed_until))
 
     # --- the world's bookkeeping ------------------------------------------------------------
 
     def _open_world(self) -> None:
         """Read (or first write) the seed, epoch and id counters kept with the data."""
         stored_seed = self.store.get_meta("seed")
-        if stored_seed is not None and int(stored_seed) != self.seed:
-            raise ValueError(
-                f"The database was created with seed {stored_seed}, not {self.seed}; "
-                "use the same seed or a new --db file."
-            )
+        if stored_seed is not None:
+            _check_seed(stored_seed, self.seed)
         epoch = int(self.store.get_meta("epoch") or 0)
         counters = self.store.get_meta("counters")
         with self.store.transaction() as conn:
@@ -253,7 +260,12 @@ class Simulator:
         return applied
 
     def _stamp(self) -> int:
-        return to_micros(self.clock.now())
+        """When a call's work happens: the instant the world has caught up to.
+
+        Not a fresh reading: a running clock may have passed a batch since the catch-up,
+        and a change stamped after a batch that has not run yet would dodge it.
+        """
+        return self._processed_until
 
     # --- clients and tokens -----------------------------------------------------------------
 
@@ -379,7 +391,8 @@ class Simulator:
                 if problems:
                     raise UpdateRejected(problems)
                 consumer = self._order_consumer(conn, client_id, valid.consumer, now)
-                order_id = self.ids.next(conn, "order")
+                # Issued now, saved once below: an order makes up to a dozen ids.
+                order_id = self.ids.issue("order")
                 address = _orders.shipping_address(valid.shipping_address)
                 review = self._address_review(address, trigger)
                 status = OrderStatus.ON_HOLD if review else valid.status
@@ -394,7 +407,7 @@ class Simulator:
                         "consumer": consumer,
                         "shipping_address": address,
                         "order_lines": _orders.build_lines(
-                            order_id, valid.order_lines, self._id_maker(conn), prices
+                            order_id, valid.order_lines, self.ids.issue, prices
                         ),
                         "created_at": iso(now),
                         "submission_date": iso(now),
@@ -404,10 +417,11 @@ class Simulator:
                     }
                 )
                 _orders.price_order(doc)
-                conn.execute(
+                self.ids.save(conn)
+                inserted = conn.execute(
                     "INSERT INTO orders (id, client_id, status, name, client_custom_order_id, "
-                    "source, created_at, updated_at, pending_since, trigger, doc) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "source, created_at, updated_at, pending_since, trigger) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         order_id,
                         client_id,
@@ -419,8 +433,11 @@ class Simulator:
                         now,
                         now if status is OrderStatus.PENDING else None,
                         None if trigger is None else encode_trigger(trigger),
-                        json.dumps(doc),
                     ),
+                )
+                conn.execute(
+                    "INSERT INTO order_docs (seq, doc) VALUES (?, ?)",
+                    (inserted.lastrowid, json.dumps(doc)),
                 )
                 reason = f"created; address needs review: {review}" if review else "created"
                 _changes.record(
@@ -542,7 +559,12 @@ class Simulator:
             prices = _catalogue.prices(self.seed, client_id)
             problems = _unknown_products(valid.changes.get("order_lines") or (), prices)
             with self.store.transaction() as conn:
-                changes = self._new_values(conn, row, valid.changes, prices, now)
+                consumer = valid.changes.get("consumer") or {}
+                unknown = self._reference_problems(conn, client_id, consumer, {})
+                problems.extend(unknown)
+                # An unknown consumer cannot be looked up; the other fields are still checked.
+                wanted = {k: v for k, v in valid.changes.items() if k != "consumer" or not unknown}
+                changes = self._new_values(conn, row, wanted, prices, now)
                 doc = {**row.doc, **{key: new for key, (_old, new) in changes.items()}}
                 trigger = (
                     self._trigger(doc.get("note"), doc["shipping_address"], problems)
@@ -596,17 +618,19 @@ class Simulator:
                 _changes.record(conn, *log)
                 released = record.status is OrderStatus.PENDING and row.status is not record.status
                 conn.execute(
-                    "UPDATE orders SET status = ?, updated_at = ?, doc = ?, trigger = ?, "
+                    "UPDATE orders SET status = ?, updated_at = ?, trigger = ?, "
                     "pending_since = CASE WHEN ? THEN ? ELSE pending_since END WHERE seq = ?",
                     (
                         record.status.value,
                         now,
-                        json.dumps(doc),
                         None if trigger is None else encode_trigger(trigger),
                         released,
                         now,
                         row.seq,
                     ),
+                )
+                conn.execute(
+                    "UPDATE order_docs SET doc = ? WHERE seq = ?", (json.dumps(doc), row.seq)
                 )
             return _orders.overlay(doc, record.status, iso(now))
 
@@ -627,7 +651,19 @@ class Simulator:
             elif key == "consumer":
                 new = self._order_consumer(conn, row.client_id, value, now)
             elif key == "order_lines":
-                new = _orders.build_lines(row.id, value, self._id_maker(conn), prices)
+                new, unknown = _orders.merge_lines(
+                    row.id, old or [], value, self._id_maker(conn), prices
+                )
+                if unknown:
+                    raise UpdateRejected(
+                        Violation(
+                            path,
+                            ViolationCode.UNKNOWN_REFERENCE,
+                            f"This order has no item with the id sent at {path}; send no id "
+                            "to add an item.",
+                        )
+                        for path in unknown
+                    )
             else:
                 new = value
             if new != old:
@@ -805,6 +841,7 @@ class Simulator:
             ValueError: the snapshot was taken with another seed.
         """
         with self.store.lock:
+            self._refuse_other_seed(path)
             self.store.restore(path)
             self._open_world()
             saved = self.store.get_meta("now")
@@ -813,9 +850,36 @@ class Simulator:
             self.clock = SimClock(now)
             self._processed_until = int(processed) if processed is not None else to_micros(now)
 
+    def _refuse_other_seed(self, path: str | Path) -> None:
+        """Refuse another seed's snapshot before it overwrites anything.
+
+        Raises:
+            ValueError: the snapshot was taken with another seed.
+        """
+        try:
+            with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as source:
+                row = source.execute("SELECT value FROM meta WHERE key = 'seed'").fetchone()
+        except sqlite3.DatabaseError:
+            return  # not a snapshot at all: `Store.restore` says so
+        if row is not None:
+            _check_seed(row[0], self.seed)
+
     def close(self) -> None:
         """Close the store (a durable world stays on disk)."""
         self.store.close()
+
+
+def _check_seed(stored: str, seed: int) -> None:
+    """Refuse data made with another seed: its ids and draws would not be this world's.
+
+    Raises:
+        ValueError: `stored` is not `seed`.
+    """
+    if int(stored) != seed:
+        raise ValueError(
+            f"The database was created with seed {stored}, not {seed}; "
+            "use the same seed or a new --db file."
+        )
 
 
 def _real_time(monotonic: Callable[[], float] | None) -> dict[str, Callable[[], float]]:
@@ -843,7 +907,10 @@ def _target(now: datetime, seconds: float | None, to: datetime | None) -> dateti
         raise ClockRefused("'seconds' must be a finite number.")
     if seconds < 0:
         raise ClockRefused(f"Time never moves backwards: seconds={seconds} is negative.")
-    return from_micros(to_micros(now) + round(seconds * MICROS_PER_SECOND))
+    try:
+        return from_micros(to_micros(now) + round(seconds * MICROS_PER_SECOND))
+    except OverflowError:
+        raise ClockRefused(f"seconds={seconds} moves the clock past the year 9999.") from None
 
 
 def _status_move(

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from lifecycle._machine import fire
 from lifecycle._status import OrderStatus
-from lifecycle._table import Actor, Event
+from lifecycle._table import DEST, Actor, Event
 from simulator import _changes, _fulfillments
 from simulator._operations import Operations, Outcome, parse_trigger
 from simulator._timefmt import from_micros, to_micros
@@ -79,17 +79,17 @@ class Timeline:
             if self.calendar.is_batch_instant(from_micros(at)):
                 applied += self._batch(conn, at)
             due = conn.execute(
-                "SELECT seq, id, client_id, status, next_event, trigger, accepted_at, doc "
+                "SELECT seq, id, client_id, status, next_event, trigger, accepted_at "
                 "FROM orders WHERE next_event_at <= ? ORDER BY next_event_at, seq",
                 (at,),
             ).fetchall()
-            for seq, order_id, client_id, status, step, trigger, accepted_at, doc in due:
+            for seq, order_id, client_id, status, step, trigger, accepted_at in due:
                 outcome = self.operations.step(
                     order_id, step, at, accepted_at or at, parse_trigger(trigger)
                 )
                 applied += self.apply(
                     conn,
-                    (seq, order_id, client_id, OrderStatus(status), doc),
+                    (seq, order_id, client_id, OrderStatus(status), None),
                     at,
                     outcome,
                     Actor.OPERATIONS,
@@ -109,9 +109,9 @@ class Timeline:
             "start": to_micros(start),
         }
         conn.execute(
-            "INSERT INTO order_log (order_id, client_id, at, column_name, old_data, new_data, "
+            "INSERT INTO order_log (order_seq, client_id, at, column_name, old_data, new_data, "
             "event, actor, reason, prev_updated_at) "
-            "SELECT id, client_id, :at, 'status', status, :dest, 'accept', 'batch', "
+            "SELECT seq, client_id, :at, 'status', status, :dest, 'accept', 'batch', "
             "'nightly batch', updated_at FROM orders "
             "WHERE status = 'Pending' AND pending_since < :at",
             params,
@@ -127,7 +127,7 @@ class Timeline:
     def apply(
         self,
         conn: sqlite3.Connection,
-        order: tuple[int, str, str, OrderStatus, str],
+        order: tuple[int, str, str, OrderStatus, str | None],
         at: int,
         outcome: Outcome,
         actor: str,
@@ -136,7 +136,8 @@ class Timeline:
 
         Args:
             conn: the store, inside the caller's transaction.
-            order: `(seq, id, client_id, status, document JSON)`.
+            order: `(seq, id, client_id, status, document JSON)`; the document may be None,
+                to be read from the store if the step needs it (only shipping does).
             at: when the step happens.
             outcome: what it does.
             actor: who does it (operations, or an operator).
@@ -151,8 +152,10 @@ class Timeline:
                 (outcome.next_step, outcome.next_at, seq),
             )
             return 0
-        record = StatusRecord(status)
-        fire(record, outcome.event, address_ok=True)
+        # The flattened table is the machine's own; `fire` only for the error it explains.
+        dest = DEST.get((status, outcome.event))
+        if dest is None:
+            dest = fire(StatusRecord(status), outcome.event, address_ok=True)
         (prev,) = conn.execute("SELECT updated_at FROM orders WHERE seq = ?", (seq,)).fetchone()
         _changes.record(
             conn,
@@ -162,7 +165,7 @@ class Timeline:
                 at,
                 "status",
                 status,
-                record.status,
+                dest,
                 outcome.event.value,
                 actor,
                 outcome.reason,
@@ -174,18 +177,20 @@ class Timeline:
             "accepted_at = CASE WHEN ? THEN ? ELSE accepted_at END, "
             "pending_since = CASE WHEN ? THEN ? ELSE pending_since END WHERE seq = ?",
             (
-                record.status.value,
+                dest.value,
                 at,
                 outcome.next_step,
                 outcome.next_at,
                 outcome.event is Event.ACCEPT,
                 at,
-                record.status is OrderStatus.PENDING,
+                dest is OrderStatus.PENDING,
                 at,
                 seq,
             ),
         )
         if outcome.shipment is not None:
+            if doc is None:
+                (doc,) = conn.execute("SELECT doc FROM order_docs WHERE seq = ?", (seq,)).fetchone()
             fulfillment_id = self.ids.next(conn, "fulfillment")
             body = self.operations.fulfillment_document(
                 fulfillment_id,

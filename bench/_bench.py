@@ -12,13 +12,6 @@ import time
 from pathlib import Path
 from typing import Any, Self
 
-# Run as `python bench/<script>.py`, the checkout's root is not on sys.path, and an editable
-# install made before `simulator/` had an `__init__.py` maps it as a namespace package
-# (`from simulator import Simulator` then fails). Put the checkout first, as `-m` would.
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
 SQLITE_PRAGMAS = {
     "memory": ("PRAGMA journal_mode=MEMORY", "PRAGMA synchronous=OFF"),
     "file": ("PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL"),

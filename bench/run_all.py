@@ -21,6 +21,7 @@ MODEST: dict[str, list[str]] = {
     "bench_batch.py": ["--orders", "100000"],
     "bench_month.py": ["--days", "3", "--per-day", "2000"],
     "bench_memory.py": ["--orders", "10000"],
+    "bench_http.py": ["--seconds", "2", "--orders", "50"],
 }
 """Arguments for a quick run; a script not listed runs with its defaults."""
 

@@ -1,10 +1,15 @@
-"""Hypothesis profiles: a fast default for developers, a thorough `ci` one when CI is set."""
+"""Hypothesis profiles (fast by default, thorough when CI is set) and the shared HTTP fixtures."""
 
 from __future__ import annotations
 
 import os
 
+import pytest
 from hypothesis import HealthCheck, settings
+from test_http_support import Api, new_sim
+
+from simulator import Simulator
+from simulator.http import create_app
 
 settings.register_profile(
     "default", max_examples=60, derandomize=True, deadline=None, print_blob=True
@@ -18,3 +23,17 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.load_profile("ci" if os.environ.get("CI") else "default")
+
+
+@pytest.fixture
+def sim() -> Simulator:
+    """A fresh frozen simulator (modules may define their own)."""
+    return new_sim()
+
+
+@pytest.fixture
+async def api(sim: Simulator) -> Api:
+    """A logged-in client of an app around `sim`."""
+    client = Api(create_app(sim))
+    await client.login()
+    return client

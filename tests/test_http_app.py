@@ -15,20 +15,6 @@ from simulator.http import create_app
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def sim() -> Simulator:
-    """A fresh frozen simulator."""
-    return new_sim()
-
-
-@pytest.fixture
-async def api(sim: Simulator) -> Api:
-    """A logged-in client of an app around `sim`."""
-    client = Api(create_app(sim))
-    await client.login()
-    return client
-
-
 class TestPublicNames:
     """The package's public surface."""
 

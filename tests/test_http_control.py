@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from test_http_support import START, UNKNOWN_UUID, Api, new_sim
+from test_http_support import START, UNKNOWN_UUID, Api
 
 from simulator import Simulator
 from simulator.http import create_app
@@ -11,20 +11,6 @@ from simulator.http import create_app
 pytestmark = pytest.mark.anyio
 
 ADMIN = "s3cret-admin"
-
-
-@pytest.fixture
-def sim() -> Simulator:
-    """A fresh frozen simulator."""
-    return new_sim()
-
-
-@pytest.fixture
-async def api(sim: Simulator) -> Api:
-    """A logged-in client of an app around `sim`."""
-    client = Api(create_app(sim))
-    await client.login()
-    return client
 
 
 class TestClock:

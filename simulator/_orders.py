@@ -6,6 +6,7 @@ change over time (status, updated_at) are authoritative and laid over the docume
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -305,6 +306,34 @@ def new_order_document(fields: Mapping[str, Any]) -> dict[str, Any]:
     doc = dict(_EMPTY_ORDER)
     doc.update(fields)
     return doc
+
+
+OVERLAID = ("status", "state", "updated_at")
+"""Document keys the store never keeps: they come from the order's columns on every read."""
+
+_COMPACT = {"separators": (",", ":"), "ensure_ascii": False}
+
+
+def stored_text(doc: Mapping[str, Any]) -> str:
+    """The JSON text the store keeps for an order: the document without its overlaid keys."""
+    return json.dumps({k: v for k, v in doc.items() if k not in OVERLAID}, **_COMPACT)
+
+
+_OVERLAY_PREFIX = {
+    status.value: '{"status":' + json.dumps(status.value) + ',"state":' + json.dumps(state) + ","
+    for status, state in ((OrderStatus(k), v) for k, v in STATE_OF.items())
+}
+
+
+def document_text(stored: str, status: str, updated_at: str) -> str:
+    """The order's JSON as the API shows it, spliced from stored text without decoding it.
+
+    Args:
+        stored: what `stored_text` made.
+        status: the order's status column.
+        updated_at: its `updated_at`, already formatted (ISO 8601, no characters to escape).
+    """
+    return f'{_OVERLAY_PREFIX[status]}"updated_at":"{updated_at}",{stored[1:]}'
 
 
 def overlay(doc: dict[str, Any], status: str, updated_at: str) -> dict[str, Any]:

@@ -437,7 +437,7 @@ class Simulator:
                 )
                 conn.execute(
                     "INSERT INTO order_docs (seq, doc) VALUES (?, ?)",
-                    (inserted.lastrowid, json.dumps(doc)),
+                    (inserted.lastrowid, _orders.stored_text(doc)),
                 )
                 reason = f"created; address needs review: {review}" if review else "created"
                 _changes.record(
@@ -630,7 +630,7 @@ class Simulator:
                     ),
                 )
                 conn.execute(
-                    "UPDATE order_docs SET doc = ? WHERE seq = ?", (json.dumps(doc), row.seq)
+                    "UPDATE order_docs SET doc = ? WHERE seq = ?", (_orders.stored_text(doc), row.seq)
                 )
             return _orders.overlay(doc, record.status, iso(now))
 

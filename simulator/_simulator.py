@@ -13,7 +13,7 @@ import secrets
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 
@@ -50,6 +50,12 @@ if TYPE_CHECKING:
     from simulator._rows import OrderRow
 
 DEFAULT_CLIENT = ("integrator@example.com", "sandbox")
+
+_T = TypeVar("_T")
+
+_IDLE_SQL_STEPS = 25_000
+"""The most SQLite virtual-machine steps a `call_if_idle` read may take: about a millisecond."""
+_STEPS_PER_CHECK = 1_000
 
 
 @attrs.frozen
@@ -191,6 +197,64 @@ class Simulator:
             self._catch_up()
             return self.clock.now()
 
+    def clock_reading(self) -> datetime:
+        """What the clock reads now, at once: no lock, and no catch-up of the world.
+
+        For stamping a request's arrival; the world catches up at its next engine call.
+        """
+        return self.clock.now()
+
+    def settled_now(self) -> datetime | None:
+        """The simulated now without taking the lock, if the world has caught up to it.
+
+        Returns:
+            The same instant `now` would give, or None when a running clock has moved on
+            and `now` would first run the work that fell due (which may take long).
+        """
+        at = self.clock.now()
+        return at if to_micros(at) <= self._processed_until else None
+
+    def call_if_idle(self, work: Callable[[], _T]) -> tuple[_T] | None:
+        """Run a read in this thread now, if it cannot take long; else leave it undone.
+
+        For an event loop, which must never block on the engine's lock or on a long
+        catch-up, and runs `work` in a worker thread when this refuses. `work` starts only
+        when no other call holds the engine, the clock is frozen and the world has caught
+        up to it: its engine calls then take the (re-entrant) lock at once and find no due
+        work to run. Its SQL is bounded too: past about a millisecond of it (a filter that
+        scans many orders), SQLite interrupts it and it counts as not run.
+
+        Args:
+            work: engine reads only (an interrupted read leaves the world as it was).
+
+        Returns:
+            `(result,)`, or None when `work` did not run or was interrupted.
+        """
+        if not self.store.lock.acquire(blocking=False):
+            return None
+        checks = 0
+
+        def over_budget() -> bool:
+            nonlocal checks
+            checks += 1
+            return checks * _STEPS_PER_CHECK > _IDLE_SQL_STEPS
+
+        conn = self.store.conn
+        try:
+            if self.clock.mode is not ClockMode.FROZEN or self.settled_now() is None:
+                return None
+            conn.set_progress_handler(over_budget, _STEPS_PER_CHECK)
+            try:
+                return (work(),)
+            except sqlite3.OperationalError:
+                if checks * _STEPS_PER_CHECK > _IDLE_SQL_STEPS:
+                    return None  # interrupted by over_budget
+                raise
+            finally:
+                conn.set_progress_handler(None, 0)
+        finally:
+            self.store.lock.release()
+
     def clock_state(self) -> dict[str, Any]:
         """The clock as the control API reports it."""
         with self.store.lock:
@@ -303,7 +367,34 @@ class Simulator:
         """
         with self.store.lock:
             self._catch_up()
-            return _tokens.owner(self.store.conn, access_token, "access", self._stamp())
+            now, cache = self._stamp(), self._access_cache()
+            client_id = cache.client(self.ids, access_token, now)
+            if client_id is None:
+                conn = self.store.conn
+                client_id, expires_at = _tokens.lookup(conn, access_token, "access", now)
+                cache.remember(self.ids, access_token, client_id, expires_at)
+            return client_id
+
+    def known_client(self, access_token: str, at: datetime) -> str | None:
+        """The client of an access token `authorize` has already vouched for, if valid `at`.
+
+        Reads memory only (no lock, no catch-up); None means ask `authorize`, which also
+        says why a token is refused.
+        """
+        return self._access_cache().client(self.ids, access_token, to_micros(at))
+
+    def _access_cache(self) -> _tokens.AccessCache:
+        """The access tokens already vouched for in this world, made on first use.
+
+        Keyed by `self.ids`, which a reset or a restore replaces (`_open_world`), so
+        tokens of a replaced world are forgotten with it.
+        """
+        cache = self.__dict__.get("_access_tokens")
+        if cache is None:
+            # setdefault is atomic: two threads racing here end up with the same cache.
+            cache = self.__dict__.setdefault("_access_tokens", _tokens.AccessCache())
+        assert isinstance(cache, _tokens.AccessCache)  # noqa: S101 - only ever set above
+        return cache
 
     def _issue_tokens(self, client_id: str, refresh: str | None) -> dict[str, Any]:
         with self.store.transaction() as conn:
@@ -520,9 +611,20 @@ class Simulator:
         Raises:
             NotFound: no such order for this client.
         """
+        return self._order_row(order_id, client).document()
+
+    def get_order_json(self, order_id: str, client: str | None = None) -> bytes:
+        """`get_order` as UTF-8 JSON, spliced from the stored document without decoding it.
+
+        Raises:
+            NotFound: no such order for this client.
+        """
+        return b"".join(self._order_row(order_id, client).json_parts())
+
+    def _order_row(self, order_id: str, client: str | None) -> OrderRow:
         with self.store.lock:
             self._catch_up()
-            return _rows.load(self.store.conn, order_id, self._client(client)).document()
+            return _rows.load(self.store.conn, order_id, self._client(client))
 
     def get_order_by_client_order_id(
         self, client_custom_order_id: str, client: str | None = None
@@ -532,10 +634,23 @@ class Simulator:
         Raises:
             NotFound: the client has no such order.
         """
+        return self._order_row_by_custom_id(client_custom_order_id, client).document()
+
+    def get_order_by_client_order_id_json(
+        self, client_custom_order_id: str, client: str | None = None
+    ) -> bytes:
+        """`get_order_by_client_order_id` as UTF-8 JSON (no decode).
+
+        Raises:
+            NotFound: the client has no such order.
+        """
+        return b"".join(self._order_row_by_custom_id(client_custom_order_id, client).json_parts())
+
+    def _order_row_by_custom_id(self, client_custom_order_id: str, client: str | None) -> OrderRow:
         with self.store.lock:
             self._catch_up()
             conn, client_id = self.store.conn, self._client(client)
-            return _rows.by_custom_id(conn, client_custom_order_id, client_id).document()
+            return _rows.by_custom_id(conn, client_custom_order_id, client_id)
 
     def update_order(
         self, order_id: str, payload: object, client: str | None = None
@@ -715,6 +830,42 @@ class Simulator:
         Raises:
             BadRequest: a bad filter, limit or cursor.
         """
+        page, next_cursor = self._page(filters, limit, cursor, client)
+        return {"orders": [row.document() for row in page], "next_cursor": next_cursor}
+
+    def list_orders_json(
+        self,
+        filters: Mapping[str, Any] | None = None,
+        limit: int = DEFAULT_LIMIT,
+        cursor: str | None = None,
+        client: str | None = None,
+    ) -> bytes:
+        """`list_orders` as UTF-8 JSON, spliced from the stored documents (no decode).
+
+        Raises:
+            BadRequest: a bad filter, limit or cursor.
+        """
+        page, next_cursor = self._page(filters, limit, cursor, client)
+        # One join, so one page-sized allocation: each extra copy of ~190 KB costs more
+        # than the splicing (the allocator hands such blocks back to the system and
+        # faults them in again every time).
+        parts: list[bytes | memoryview] = [b'{"orders":[']
+        for row in page:
+            parts.extend(row.json_parts())
+            parts.append(b",")
+        if page:
+            parts.pop()
+        parts.append(f'],"next_cursor":{json.dumps(next_cursor)}}}'.encode())
+        return b"".join(parts)
+
+    def _page(
+        self,
+        filters: Mapping[str, Any] | None,
+        limit: int,
+        cursor: str | None,
+        client: str | None,
+    ) -> tuple[list[OrderRow], str | None]:
+        """One page's rows (documents not decoded yet) and the next page's cursor."""
         with self.store.lock:
             self._catch_up()
             client_id = self._client(client)
@@ -730,7 +881,8 @@ class Simulator:
             next_cursor = None
             if len(rows) > limit:
                 next_cursor = self._cursors.encode(attrs.evolve(state, after=page[-1].seq))
-            return {"orders": [row.document() for row in page], "next_cursor": next_cursor}
+        # Documents are decoded or spliced by the caller, after the lock is free again.
+        return page, next_cursor
 
     # --- fulfillments, logs, history --------------------------------------------------------
 

@@ -45,6 +45,8 @@ class Visit:
     """The client of a valid access token, if the request carried one."""
     auth_problem: str | None = None
     """Why there is no client: a missing, malformed, unknown or expired token."""
+    answered_at: datetime | None = None
+    """The simulated instant just after the handler ran, read in the same engine call."""
 
 
 def iso_utc(at: datetime) -> str:

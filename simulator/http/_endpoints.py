@@ -6,6 +6,7 @@ Routes and the OpenAPI document are both built from the same `Operation`s, so th
 from __future__ import annotations
 
 import enum
+import functools
 import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -63,21 +64,33 @@ class Call:
 
 
 @attrs.frozen
+class RawJson:
+    """A JSON body already written out, in UTF-8: the engine splices order documents."""
+
+    data: bytes
+
+
+@attrs.frozen
 class Reply:
     """A handler's answer: a status and a JSON body (None for no content)."""
 
     status: int
     body: object = None
+    """A value to encode as JSON, or `RawJson` to send as it is."""
 
     def response(self) -> Response:
         """The Starlette response."""
         if self.body is None:
             return Response(status_code=self.status)
+        if isinstance(self.body, RawJson):
+            # The same headers JSONResponse sends: Content-Type application/json, no charset.
+            return Response(self.body.data, self.status, media_type=JSONResponse.media_type)
         return JSONResponse(self.body, self.status)
 
 
 Handler = Callable[[Call], Reply]
-"""A plain synchronous function of the engine; it runs in a worker thread (see `_dispatch`)."""
+"""A plain synchronous function of the engine; it runs in a worker thread, or on the event
+loop when it is `inline` and cannot wait (see `_dispatch`)."""
 
 
 @attrs.frozen
@@ -102,6 +115,9 @@ class Operation:
     errors: tuple[int, ...] = ()
     """Error statuses particular to this operation (the common ones are implied)."""
     description: str = ""
+    inline: bool = False
+    """A cheap read of bounded cost (a lookup by key), served on the event loop itself
+    whenever the engine is idle (`Simulator.call_if_idle`); not in the OpenAPI document."""
 
     @property
     def operation_id(self) -> str:
@@ -139,18 +155,40 @@ async def _dispatch(operation: Operation, request: Request, server: Server) -> R
         path = _checked_ids(operation, request.path_params)
         query = read_query(request.query_params.multi_items(), operation.query)
         body = await read_json(request, server.max_body_bytes) if operation.body else None
-        call = Call(server, visit.client_id, path, query, body)
-        # The engine is synchronous and serialises every call on one lock; a call may also
-        # run a long stretch of due work (a running clock catches up first). In a worker
-        # thread that work never stalls the event loop, which keeps accepting and timing
-        # out connections meanwhile.
-        reply = await run_in_threadpool(operation.handler, call)
     except Exception as error:
         response = error_response(error)
         if response is None:
             raise
         return response
-    return reply.response()
+    call = Call(server, visit.client_id, path, query, body)
+    work = functools.partial(_answer, operation, call, visit)
+    if operation.inline:
+        # A hop to a worker thread and back costs as much as a lookup by key, so a cheap
+        # read runs right here when nothing can make it wait: no other call holds the
+        # engine's lock, the clock is frozen and the world has caught up to it.
+        done = server.sim.call_if_idle(work)
+        if done is not None:
+            return done[0]
+    # Otherwise in a worker thread: the engine is synchronous and serialises every call on
+    # one lock, and a call may first run a long stretch of due work (a running clock
+    # catches up). There it never stalls the event loop, which keeps accepting and timing
+    # out connections meanwhile. The thread does all of the request's engine work at once:
+    # the handler, encoding its answer, and reading the time after it.
+    return await run_in_threadpool(work)
+
+
+def _answer(operation: Operation, call: Call, visit: Visit) -> Response:
+    """The handler's response; the simulated time after it goes on the request's visit."""
+    try:
+        response = operation.handler(call).response()
+    except Exception as error:
+        mapped = error_response(error)
+        if mapped is None:
+            raise
+        response = mapped
+    # Read after the handler ran, so an advance reports the time it moved to.
+    visit.answered_at = call.sim.now
+    return response
 
 
 def _check_client(operation: Operation, visit: Visit) -> None:

@@ -22,6 +22,8 @@ from simulator.http._faults import fault_response, mark_dropped
 from simulator.http._journal import JournalEntry
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
     from simulator.http._context import Server
@@ -63,10 +65,9 @@ class SimMiddleware:
         framing = _Framing(send, self.server, head=scope["method"] == "HEAD")
         visit: Visit | None = None
         try:
-            visit = await run_in_threadpool(
-                self._identify, headers.get("authorization") if provider else None, provider
-            )
+            visit = await self._identify(headers.get("authorization"), provider=provider)
             attach_visit(scope, visit)
+            framing.visit = visit
             framing.fault = self.server.faults.pick(scope["method"], path, visit.at)
             await self._serve(scope, receive, framing, headers, visit)
         except Exception as error:  # the last resort: log it, answer in JSON
@@ -109,6 +110,7 @@ class SimMiddleware:
             # a server that went ahead: what a client's retries must survive without doubling.
             await self._answer(scope, receive, _discard, headers, framing.verdict)
             await fault.delay()
+            framing.forget_answer_time()
             await self._inject(scope, receive, framing, fault, visit)
 
     async def _inject(
@@ -157,17 +159,32 @@ class SimMiddleware:
             )
         )
 
-    def _identify(self, authorization: str | None, provider: bool) -> Visit:  # noqa: FBT001
+    async def _identify(self, authorization: str | None, *, provider: bool) -> Visit:
+        """When the request arrived and, for the provider's API, whose token it carries.
+
+        The arrival is the clock's reading, taken without waiting for the engine: the world
+        catches up to it in the handler's engine call. A token `authorize` has vouched for
+        before is known from memory; any other is the store's to judge.
+        """
+        sim = self.server.sim
+        at = sim.clock_reading()
+        if not provider:
+            return Visit(at)
+        token, problem = bearer_token(authorization)
+        if token is None:
+            return Visit(at, None, problem)
+        client_id = sim.known_client(token, at)
+        if client_id is not None:
+            return Visit(at, client_id)
+        # Off the event loop: the store's lookup waits for the engine's lock.
+        return await run_in_threadpool(self._authorize, token, at)
+
+    def _authorize(self, token: str, at: datetime) -> Visit:
         """Runs in a worker thread: the engine call may block on its lock."""
-        client_id = problem = None
-        if provider:
-            token, problem = bearer_token(authorization)
-            if token is not None:
-                try:
-                    client_id = self.server.sim.authorize(token)
-                except Unauthorized as error:
-                    problem = str(error)
-        return Visit(self.server.sim.now, client_id, problem)
+        try:
+            return Visit(at, self.server.sim.authorize(token))
+        except Unauthorized as error:
+            return Visit(at, None, str(error))
 
     def _count(self, scope: Scope, visit: Visit) -> Verdict | None:
         limiter = self.server.limiter
@@ -214,6 +231,7 @@ class _Framing:
         self._server = server
         self._head = head
         self.verdict: Verdict | None = None
+        self.visit: Visit | None = None
         self.fault: Fault | None = None
         """The injected fault that struck the request, if one did."""
         self.delayed_by: Fault | None = None
@@ -226,11 +244,10 @@ class _Framing:
         if message["type"] == "http.response.start":
             if self.delayed_by is not None:
                 await self.delayed_by.delay()
+                self.forget_answer_time()
             self.status = int(message["status"])
             headers = MutableHeaders(scope=message)
-            # Read after the handler ran, so an advance reports the time it moved to.
-            now = await run_in_threadpool(lambda: self._server.sim.now)
-            headers["X-Sim-Time"] = iso_utc(now)
+            headers["X-Sim-Time"] = iso_utc(await self._sim_time())
             if self.verdict is not None:
                 for name, value in self.verdict.headers().items():
                     headers[name] = value
@@ -241,3 +258,22 @@ class _Framing:
             # A HEAD response keeps the GET's headers (Content-Length included) but no body.
             message = {**message, "body": b""}
         await self._send(message)
+
+    def forget_answer_time(self) -> None:
+        """Time passed after the handler (a fault's delay): X-Sim-Time must be read afresh."""
+        if self.visit is not None:
+            self.visit.answered_at = None
+
+    async def _sim_time(self) -> datetime:
+        """The simulated now as the response leaves, after the handler (if one ran).
+
+        The handler's engine call read it already; else, with the world caught up to the
+        clock, the clock says it at once; else the world first catches up, off the loop.
+        """
+        if self.visit is not None and self.visit.answered_at is not None:
+            return self.visit.answered_at
+        sim = self._server.sim
+        settled = sim.settled_now()
+        if settled is not None:
+            return settled
+        return await run_in_threadpool(lambda: sim.now)

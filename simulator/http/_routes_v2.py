@@ -1,13 +1,14 @@
 """The provider's API under `/v2`: authentication, orders, fulfillments, products, consumers.
 
-Each handler makes one engine call and wraps the result in the provider's envelope.
+Each handler makes one engine call and wraps the result in the provider's envelope; orders
+come from the engine as UTF-8 JSON, so they are wrapped as bytes too.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from simulator.http._endpoints import Auth, Call, Operation, Reply
+from simulator.http._endpoints import Auth, Call, Operation, RawJson, Reply
 from simulator.http._errors import ApiError, Invalid, Problem, invalid
 from simulator.http._query import (
     DEFAULT_LIMIT,
@@ -58,13 +59,13 @@ def create_order(call: Call) -> Reply:
 
 def list_orders(call: Call) -> Reply:
     """GET /v2/orders: one page, oldest first, and the cursor of the next."""
-    page = call.sim.list_orders(
+    page = call.sim.list_orders_json(
         order_filters(call.query),
         page_limit(call.query),
         single(call.query, "cursor"),
         call.client,
     )
-    return Reply(200, {"orders": page["orders"], "next_cursor": page["next_cursor"]})
+    return Reply(200, RawJson(page))
 
 
 def count_orders(call: Call) -> Reply:
@@ -75,12 +76,16 @@ def count_orders(call: Call) -> Reply:
 def get_order_by_client_order_id(call: Call) -> Reply:
     """GET /v2/orders/by-client-order-id/{client_custom_order_id}."""
     custom = call.path["client_custom_order_id"]
-    return Reply(200, {"order": call.sim.get_order_by_client_order_id(custom, call.client)})
+    return _order(call.sim.get_order_by_client_order_id_json(custom, call.client))
 
 
 def get_order(call: Call) -> Reply:
     """GET /v2/orders/{id}."""
-    return Reply(200, {"order": call.sim.get_order(call.path["id"], call.client)})
+    return _order(call.sim.get_order_json(call.path["id"], call.client))
+
+
+def _order(data: bytes) -> Reply:
+    return Reply(200, RawJson(b"".join((b'{"order":', data, b"}"))))
 
 
 def update_order(call: Call) -> Reply:
@@ -232,6 +237,7 @@ OPERATIONS: tuple[Operation, ...] = (
         query=(_LIMIT, _CURSOR, *order_filter_params()),
         description="Paging is stable: every order that matched when the first page was "
         "asked for is listed, however it changes meanwhile.",
+        inline=True,
     ),
     Operation(
         "GET",
@@ -254,6 +260,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "OrderEnvelope",
         Auth.CLIENT,
         errors=(404,),
+        inline=True,
     ),
     Operation(
         "GET",
@@ -265,6 +272,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "OrderEnvelope",
         Auth.CLIENT,
         ids=_ORDER_ID,
+        inline=True,
     ),
     Operation(
         "PUT",
@@ -329,6 +337,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "FulfillmentEnvelope",
         Auth.CLIENT,
         ids={"id": "fulfillment"},
+        inline=True,
     ),
     Operation(
         "GET",
@@ -339,6 +348,7 @@ OPERATIONS: tuple[Operation, ...] = (
         200,
         "ProductList",
         Auth.CLIENT,
+        inline=True,
     ),
     Operation(
         "POST",
@@ -371,6 +381,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "ConsumerEnvelope",
         Auth.CLIENT,
         ids={"id": "consumer"},
+        inline=True,
     ),
     Operation(
         "PUT",

@@ -1,22 +1,32 @@
 """Throughput and latency of the real server, against a bare Starlette app, in one run.
 
-Run: `.venv/bin/python bench/bench_http.py [--seconds S] [--threads T] [--orders N]`.
+Run: `.venv/bin/python bench/bench_http.py [--seconds S] [--connections C] [--orders N]
+[--generator auto|wrk|python] [--clock frozen|running]`.
 
-Both servers run as their own uvicorn processes on loopback; this process is the load
-generator (threads, each with one keep-alive connection, for a fixed time). Scenarios:
-an authenticated `GET /v2/orders/{id}` on the simulator against a bare Starlette app that
+Both servers run as their own uvicorn processes on loopback, with the same uvicorn settings
+(the same event loop and HTTP parser, whatever uvicorn picks in this environment). The load
+comes from `wrk` when it is installed (cheap: it leaves the CPU to the servers) or else from
+this process (threads, each with one keep-alive connection); either way C keep-alive
+connections for S seconds per scenario, after a one-second warm-up. Scenarios: an
+authenticated `GET /v2/orders/{id}` on the simulator against a bare Starlette app that
 returns one order document from a dict; and a 50-order page of a filtered list
-(`GET /v2/orders?filter[status]=Pending&limit=50`). Rate limiting is off for the run.
+(`GET /v2/orders?filter[status]=Pending&limit=50`). Rate limiting is off for the run, and
+the simulator's clock is frozen unless `--clock running` (speed 1, `okc-sim serve`'s default).
 """
 
 from __future__ import annotations
 
 import argparse
 import http.client
+import importlib.metadata
+import importlib.util
 import json
+import re
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import textwrap
 import threading
 import time
@@ -40,9 +50,40 @@ BARE_APP = textwrap.dedent(
         return JSONResponse({"order": ORDERS[request.path_params["id"]]})
 
     app = Starlette(routes=[Route("/orders/{id}", get_order)])
-    uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning")
+    # As `okc-sim serve` runs uvicorn (simulator/_server.py): loop and http "auto", no
+    # lifespan, access log on but below the warning level.
+    uvicorn.run(
+        app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning", lifespan="off"
+    )
     """
 )
+WARM_UP_SECONDS = 1.0
+PAGE_PATH = "/v2/orders?filter%5Bstatus%5D=Pending&limit=50"
+
+# A wrk script: round-robin over the paths, one summary line at the end (latency in us).
+WRK_SCRIPT = """
+local paths = {%(paths)s}
+local n = 0
+%(headers)s
+function setup(thread)
+  thread:set("first", math.random(#paths))
+end
+function init(args)
+  n = first or 0
+end
+function request()
+  n = n + 1
+  return wrk.format("GET", paths[(n %% #paths) + 1])
+end
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("okc-bench %%d %%d %%.1f %%.1f %%d %%d\\n",
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
+    e.connect + e.read + e.write + e.timeout, e.status))
+end
+"""
+
+SUMMARY = re.compile(r"^okc-bench (\d+) (\d+) ([\d.]+) ([\d.]+) (\d+) (\d+)$", re.MULTILINE)
 
 
 def free_port() -> int:
@@ -75,12 +116,19 @@ def call(conn: http.client.HTTPConnection, method: str, path: str, **kw: object)
     return json.loads(body) if body else {}
 
 
-def load(
-    port: int, paths: list[str], headers: dict[str, str], seconds: float, threads: int
+def uvicorn_stack() -> str:
+    """What uvicorn's "auto" settings pick here: its version, event loop and HTTP parser."""
+    loop = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
+    parser = "httptools" if importlib.util.find_spec("httptools") else "h11"
+    return f"uvicorn {importlib.metadata.version('uvicorn')} ({loop}, {parser})"
+
+
+def python_load(
+    port: int, paths: list[str], headers: dict[str, str], seconds: float, connections: int
 ) -> dict:
-    """Hit the paths round-robin from `threads` connections for `seconds`; rate and latency."""
-    latencies: list[list[float]] = [[] for _ in range(threads)]
-    errors = [0] * threads
+    """Hit the paths round-robin from `connections` threads for `seconds`; rate and latency."""
+    latencies: list[list[float]] = [[] for _ in range(connections)]
+    errors = [0] * connections
     stop = time.monotonic() + seconds
 
     def worker(index: int) -> None:
@@ -99,7 +147,7 @@ def load(
                 errors[index] += 1
         conn.close()
 
-    pool = [threading.Thread(target=worker, args=(i,)) for i in range(threads)]
+    pool = [threading.Thread(target=worker, args=(i,)) for i in range(connections)]
     began = time.monotonic()
     for thread in pool:
         thread.start()
@@ -117,16 +165,52 @@ def load(
     }
 
 
-def main() -> None:
-    """Start both servers, seed the simulator, measure, print."""
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--seconds", type=float, default=5.0, help="seconds per scenario")
-    parser.add_argument("--threads", type=int, default=8, help="concurrent connections")
-    parser.add_argument("--orders", type=int, default=200, help="orders to create first")
-    args = parser.parse_args()
-    print(machine_line())
+def wrk_load(
+    port: int, paths: list[str], headers: dict[str, str], seconds: float, connections: int
+) -> dict:
+    """The same measurement with wrk (two threads); its script reports the figures."""
+    lua_headers = "\n".join(
+        f"wrk.headers[{json.dumps(name)}] = {json.dumps(value)}" for name, value in headers.items()
+    )
+    script = WRK_SCRIPT % {
+        "paths": ", ".join(json.dumps(path) for path in paths),
+        "headers": lua_headers,
+    }
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as file:
+        file.write(script)
+    try:
+        done = subprocess.run(  # noqa: S603 - wrk, found on PATH by shutil.which
+            [
+                str(shutil.which("wrk")),
+                f"-t{min(2, connections)}",
+                f"-c{connections}",
+                f"-d{max(1, round(seconds))}s",
+                "-s",
+                file.name,
+                f"http://127.0.0.1:{port}",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    finally:
+        Path(file.name).unlink()
+    found = SUMMARY.search(done.stdout)
+    if found is None:
+        raise RuntimeError(f"wrk printed no summary:\n{done.stdout}\n{done.stderr}")
+    count, micros, p50, p99, socket_errors, bad_status = (float(x) for x in found.groups())
+    return {
+        "rps": count / (micros / 1e6),
+        "p50": p50 / 1000,
+        "p99": p99 / 1000,
+        "count": int(count),
+        "errors": int(socket_errors + bad_status),
+    }
 
-    sim = subprocess.Popen(
+
+def start_sim(clock: str) -> tuple[subprocess.Popen[str], int]:
+    """`okc-sim serve` on a free port: the clock frozen or running, rate limit off."""
+    sim = subprocess.Popen(  # noqa: S603 - our own interpreter and module
         [
             sys.executable,
             "-m",
@@ -135,7 +219,7 @@ def main() -> None:
             "--port",
             "0",
             "--clock",
-            "frozen",
+            clock,
             "--start",
             "2026-03-02T17:00:00Z",
             "--rate-limit",
@@ -148,31 +232,68 @@ def main() -> None:
         text=True,
         cwd=ROOT,
     )
+    if sim.stdout is None:  # pragma: no cover - PIPE always gives one
+        raise RuntimeError("no output from okc-sim")
+    port = int(urlsplit(sim.stdout.readline().strip()).port or 0)
+    wait_for(port)
+    return sim, port
+
+
+def seed(port: int, orders: int) -> tuple[dict[str, str], dict[str, dict]]:
+    """Log in and create the orders; the auth header and the orders by id."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    json_headers = {"Content-Type": "application/json"}
+    token = call(
+        conn,
+        "POST",
+        "/v2/authentication/token",
+        headers=json_headers,
+        body=json.dumps({"email": "integrator@example.com", "password": "sandbox"}),
+    )
+    auth = {"Authorization": f"Bearer {token['access_token']}"}
+    products = [p["id"] for p in call(conn, "GET", "/v2/products", headers=auth)["products"]]
+    created = {}
+    for number in range(orders):
+        body = json.dumps(create_request(number, products))
+        order = call(conn, "POST", "/v2/orders", headers=auth | json_headers, body=body)
+        created[order["order"]["id"]] = order["order"]
+    conn.close()
+    return auth, created
+
+
+def main() -> None:
+    """Start both servers, seed the simulator, measure, print."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=float, default=5.0, help="seconds per scenario")
+    parser.add_argument("--connections", type=int, default=8, help="keep-alive connections")
+    parser.add_argument("--orders", type=int, default=200, help="orders to create first")
+    parser.add_argument(
+        "--generator",
+        choices=("auto", "wrk", "python"),
+        default="auto",
+        help="the load generator: wrk if installed (auto), or this process's threads",
+    )
+    parser.add_argument(
+        "--clock", choices=("frozen", "running"), default="frozen", help="the simulator's clock"
+    )
+    args = parser.parse_args()
+    print(machine_line())
+    use_wrk = args.generator == "wrk" or (args.generator == "auto" and shutil.which("wrk"))
+    if use_wrk and not shutil.which("wrk"):
+        parser.error("--generator wrk: wrk is not installed")
+    if use_wrk:
+        load, generator = wrk_load, "wrk, 2 threads"
+    else:
+        load, generator = python_load, "this process's threads (http.client)"
+        if args.generator == "auto":
+            print("wrk is not installed: the load comes from Python threads on the same cores")
+    print(f"servers: {uvicorn_stack()}, both; load generator: {generator}")
+
+    sim, port = start_sim(args.clock)
     bare = None
     try:
-        if sim.stdout is None:  # pragma: no cover - PIPE always gives one
-            raise RuntimeError("no output from okc-sim")
-        url = urlsplit(sim.stdout.readline().strip())
-        port = int(url.port or 0)
-        wait_for(port)
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        json_headers = {"Content-Type": "application/json"}
-        token = call(
-            conn,
-            "POST",
-            "/v2/authentication/token",
-            headers=json_headers,
-            body=json.dumps({"email": "integrator@example.com", "password": "sandbox"}),
-        )
-        auth = {"Authorization": f"Bearer {token['access_token']}"}
-        products = [p["id"] for p in call(conn, "GET", "/v2/products", headers=auth)["products"]]
-        orders = {}
-        for number in range(args.orders):
-            body = json.dumps(create_request(number, products))
-            order = call(conn, "POST", "/v2/orders", headers=auth | json_headers, body=body)
-            orders[order["order"]["id"]] = order["order"]
+        auth, orders = seed(port, args.orders)
         ids = list(orders)
-
         bare_port = free_port()
         bare = subprocess.Popen(  # noqa: S603 - our own interpreter
             [sys.executable, "-c", BARE_APP, str(bare_port)],
@@ -186,21 +307,15 @@ def main() -> None:
         bare.stdin.close()
         wait_for(bare_port)
 
-        runs = {
-            "bare Starlette GET /orders/{id}": load(
-                bare_port, [f"/orders/{i}" for i in ids], {}, args.seconds, args.threads
-            ),
-            "okc-sim GET /v2/orders/{id}": load(
-                port, [f"/v2/orders/{i}" for i in ids], auth, args.seconds, args.threads
-            ),
-            "okc-sim 50-order filtered page": load(
-                port,
-                ["/v2/orders?filter%5Bstatus%5D=Pending&limit=50"],
-                auth,
-                args.seconds,
-                args.threads,
-            ),
+        scenarios = {
+            "bare Starlette GET /orders/{id}": (bare_port, [f"/orders/{i}" for i in ids], {}),
+            "okc-sim GET /v2/orders/{id}": (port, [f"/v2/orders/{i}" for i in ids], auth),
+            "okc-sim 50-order filtered page": (port, [PAGE_PATH], auth),
         }
+        runs = {}
+        for name, (target, paths, headers) in scenarios.items():
+            load(target, paths, headers, WARM_UP_SECONDS, args.connections)
+            runs[name] = load(target, paths, headers, args.seconds, args.connections)
     finally:
         sim.terminate()
         sim.wait(timeout=30)
@@ -209,7 +324,11 @@ def main() -> None:
             bare.wait(timeout=30)
 
     base = runs["bare Starlette GET /orders/{id}"]["rps"]
-    print(f"{args.threads} connections, {args.seconds:.0f} s per scenario, {args.orders} orders")
+    print(
+        f"{args.connections} connections, {args.seconds:.0f} s per scenario "
+        f"(after {WARM_UP_SECONDS:.0f} s of warm-up), {args.orders} orders, "
+        f"{args.clock} clock"
+    )
     print(f"{'scenario':>34} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'x bare':>7} errors")
     for name, run in runs.items():
         print(

@@ -90,7 +90,8 @@ class Carrier:
 
 
 def _digits(rng: random.Random, count: int) -> str:
-    return "".join(rng.choice(string.digits) for _ in range(count))
+    """`count` random decimal digits, leading zeros included, from one draw."""
+    return str(rng.randrange(10**count)).zfill(count)
 
 
 def _mod10(digits: str) -> int:

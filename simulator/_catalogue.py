@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import functools
-from typing import Any
+import types
+from typing import TYPE_CHECKING, Any
 
 from simulator._ids import stable_uuid
 from simulator._timefmt import iso
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 # (sku, name, time of administration, serving size, price per pill in USD)
 _CATALOGUE: tuple[tuple[str, str, str, int, float], ...] = (
@@ -62,6 +66,9 @@ def products(seed: int, client_id: str) -> list[dict[str, Any]]:
     ]
 
 
-def prices(seed: int, client_id: str) -> dict[str, float]:
-    """Price per pill by product id, for order totals."""
-    return {product_id(seed, client_id, sku): price for sku, _n, _t, _s, price in _CATALOGUE}
+@functools.lru_cache(maxsize=64)
+def prices(seed: int, client_id: str) -> Mapping[str, float]:
+    """Price per pill by product id, for order totals (computed once per client)."""
+    return types.MappingProxyType(
+        {product_id(seed, client_id, sku): price for sku, _n, _t, _s, price in _CATALOGUE}
+    )

@@ -46,16 +46,24 @@ def log_text(value: object) -> str | None:
     return json.dumps(value, separators=(",", ":"), sort_keys=True)
 
 
+LOG_ROW_INSERT = (
+    "INSERT INTO order_log (order_seq, at, column_name, old_data, new_data, "
+    "event, actor, reason, prev_updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+"""Appends one log row given the order's `seq`: `(order_seq, at, column, old, new, event,
+actor, reason, prev_updated_at)`, values already as text. For callers that hold the
+`seq` and write many rows at once (the timeline)."""
+
+
 def record(conn: sqlite3.Connection, *changes: Change) -> None:
     """Append changes to the log inside the caller's transaction."""
     conn.executemany(
-        "INSERT INTO order_log (order_seq, client_id, at, column_name, old_data, new_data, "
+        "INSERT INTO order_log (order_seq, at, column_name, old_data, new_data, "
         "event, actor, reason, prev_updated_at) "
-        "VALUES ((SELECT seq FROM orders WHERE id = ?), ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "VALUES ((SELECT seq FROM orders WHERE id = ?), ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             (
                 c.order_id,
-                c.client_id,
                 c.at,
                 c.column,
                 log_text(c.old),

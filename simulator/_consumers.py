@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
 from lifecycle._errors import UpdateRejected, Violation, ViolationCode
+from simulator import _json
 from simulator._errors import NotFound
 from simulator._timefmt import iso
 
@@ -85,7 +85,7 @@ def insert(
     body.update(fields)
     conn.execute(
         "INSERT INTO consumers (id, client_id, created_at, updated_at, doc) VALUES (?, ?, ?, ?, ?)",
-        (consumer_id, client_id, now, now, json.dumps(body)),
+        (consumer_id, client_id, now, now, _json.dumps(body)),
     )
     return body
 
@@ -101,7 +101,7 @@ def get(conn: sqlite3.Connection, consumer_id: str, client_id: str) -> dict[str,
     ).fetchone()
     if row is None:
         raise NotFound(f"No consumer with id '{consumer_id}'.")
-    body: dict[str, Any] = json.loads(row[0])
+    body: dict[str, Any] = _json.loads(row[0])
     return body
 
 
@@ -132,7 +132,7 @@ def update(
         body["updated_at"] = iso(now)
         conn.execute(
             "UPDATE consumers SET doc = ?, updated_at = ? WHERE id = ?",
-            (json.dumps(body), now, consumer_id),
+            (_json.dumps(body), now, consumer_id),
         )
     return body
 
@@ -142,4 +142,4 @@ def list_all(conn: sqlite3.Connection, client_id: str) -> list[dict[str, Any]]:
     rows = conn.execute(
         "SELECT doc FROM consumers WHERE client_id = ? ORDER BY seq", (client_id,)
     ).fetchall()
-    return [json.loads(doc) for (doc,) in rows]
+    return [_json.loads(doc) for (doc,) in rows]

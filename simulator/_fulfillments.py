@@ -1,4 +1,9 @@
-"""Fulfillments: created when an order ships, dated again when it is delivered."""
+"""Fulfillments: the facts of a parcel, stored when an order ships and rendered on read.
+
+The store keeps what the timeline decided (carrier, tracking, dates) as columns; the
+provider-shaped document is built when a fulfillment is read, from those columns and the
+order's document (whose lines and consumer no longer change once it was accepted).
+"""
 
 from __future__ import annotations
 
@@ -6,34 +11,88 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from simulator._errors import NotFound
+from simulator._ids import stable_uuid
 from simulator._timefmt import iso
 
 if TYPE_CHECKING:
     import sqlite3
-    from collections.abc import Mapping
+    from collections.abc import Mapping, Sequence
 
 
-def insert(conn: sqlite3.Connection, client_id: str, at: int, body: Mapping[str, Any]) -> None:
-    """Store a new fulfillment (its document carries its id and order id)."""
-    conn.execute(
-        "INSERT INTO fulfillments (id, order_id, client_id, created_at, updated_at, doc) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
-        (body["id"], body["order_id"], client_id, at, at, json.dumps(body)),
-    )
+INSERT_SQL = (
+    "INSERT INTO fulfillments (id, order_seq, order_id, client_id, number, carrier, service, "
+    "tracking_number, tracking_url, weight, created_at, updated_at, delivery_at) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+"""Stores a parcel: `(id, order_seq, order_id, client_id, number, carrier, service,
+tracking_number, tracking_url, weight, pickup micros, updated micros, expected delivery
+micros)`."""
+
+DELIVER_SQL = "UPDATE fulfillments SET delivery_at = ?, updated_at = ? WHERE order_seq = ?"
+"""Dates an order's parcels delivered: `(delivered micros, updated micros, order_seq)`."""
+
+_SELECT = (
+    "SELECT f.id, f.order_id, f.number, f.carrier, f.service, f.tracking_number, "
+    "f.tracking_url, f.weight, f.created_at, f.updated_at, f.delivery_at, d.doc "
+    "FROM fulfillments f JOIN order_docs d ON d.seq = f.order_seq "
+)
+
+SHIPPED_STATUS_ID = stable_uuid("fulfillment-status", "shipped")
+"""The provider's `status_id` of a shipped fulfillment."""
 
 
-def mark_delivered(conn: sqlite3.Connection, order_id: str, at: int) -> None:
-    """Set the actual delivery date on an order's fulfillments."""
-    for seq, doc in conn.execute(
-        "SELECT seq, doc FROM fulfillments WHERE order_id = ?", (order_id,)
-    ).fetchall():
-        body = json.loads(doc)
-        body["delivery_date"] = iso(at)
-        body["updated_at"] = iso(at)
-        conn.execute(
-            "UPDATE fulfillments SET doc = ?, updated_at = ? WHERE seq = ?",
-            (json.dumps(body), at, seq),
-        )
+def render(row: Sequence[Any], order: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The fulfillment in the provider's shape, from a row selected with `_SELECT`.
+
+    Args:
+        row: the fulfillment's columns and, last, its order's stored document text.
+        order: that document already decoded (for a caller rendering several of one order).
+    """
+    fid, order_id, number, carrier, service, tracking, url, weight, pickup, updated, due = row[:11]
+    if order is None:
+        order = json.loads(row[11])
+    consumer = order.get("consumer") or {}
+    return {
+        "id": fid,
+        "order_id": order_id,
+        "consumer_id": consumer.get("id"),
+        "status_id": SHIPPED_STATUS_ID,
+        "delivery_date": iso(due),
+        "pickup_date": iso(pickup),
+        "tracking_info": {
+            "shipping_carrier": carrier,
+            "shipping_method": service,
+            "tracking_number": tracking,
+            "tracking_url": url,
+        },
+        "shipment_order_id": str(1_000_000_000 + number),
+        "shipment_order_number": f"SO-{10000 + number}",
+        "label_url": None,
+        "shipper_okc_product_id": None,
+        "shipping_net_charge": 5.95,
+        "shipping_charge_model": "FLAT_RATE",
+        "weight": weight,
+        "external_fulfillment_id": None,
+        "order_lines": [
+            {
+                "id": line.get("id"),
+                "order_id": order_id,
+                "fulfillment_id": fid,
+                "name": line.get("name"),
+                "supplement_pack_name": line.get("client_custom_pack_name"),
+                "physician_name": line.get("physician_name"),
+                "duration": line.get("duration"),
+                "total": line.get("total"),
+                "unit_price": line.get("unit_price"),
+                "client_custom_order_line_id": line.get("client_custom_order_line_id"),
+                "is_priority_shipping": line.get("is_priority_shipping"),
+            }
+            for line in order.get("order_lines") or ()
+        ],
+        "crm_id": None,
+        "created_at": iso(pickup),
+        "updated_at": iso(updated),
+    }
 
 
 def list_for(
@@ -42,14 +101,14 @@ def list_for(
     """The client's fulfillments, oldest first, optionally of one order."""
     if order_id is None:
         rows = conn.execute(
-            "SELECT doc FROM fulfillments WHERE client_id = ? ORDER BY seq", (client_id,)
+            _SELECT + "WHERE f.client_id = ? ORDER BY f.seq", (client_id,)
         ).fetchall()
     else:
         rows = conn.execute(
-            "SELECT doc FROM fulfillments WHERE client_id = ? AND order_id = ? ORDER BY seq",
+            _SELECT + "WHERE f.client_id = ? AND f.order_id = ? ORDER BY f.seq",
             (client_id, order_id),
         ).fetchall()
-    return [json.loads(doc) for (doc,) in rows]
+    return [render(row) for row in rows]
 
 
 def get(conn: sqlite3.Connection, fulfillment_id: str, client_id: str) -> dict[str, Any]:
@@ -59,9 +118,8 @@ def get(conn: sqlite3.Connection, fulfillment_id: str, client_id: str) -> dict[s
         NotFound: no such fulfillment for this client.
     """
     row = conn.execute(
-        "SELECT doc FROM fulfillments WHERE id = ? AND client_id = ?", (fulfillment_id, client_id)
+        _SELECT + "WHERE f.id = ? AND f.client_id = ?", (fulfillment_id, client_id)
     ).fetchone()
     if row is None:
         raise NotFound(f"No fulfillment with id '{fulfillment_id}'.")
-    body: dict[str, Any] = json.loads(row[0])
-    return body
+    return render(row)

@@ -7,6 +7,7 @@ Every step falls on a 6-hourly status tick; production and shipping only on busi
 
 from __future__ import annotations
 
+import itertools
 import math
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -18,8 +19,8 @@ from lifecycle._status import OrderStatus
 from lifecycle._table import BY_EVENT, Actor, Event
 from simulator._address import Trigger, TriggerKind, test_trigger
 from simulator._carriers import CARRIERS
-from simulator._ids import order_rng, stable_uuid
-from simulator._timefmt import from_micros, iso, to_micros
+from simulator._ids import order_rng
+from simulator._timefmt import from_micros, to_micros
 
 if TYPE_CHECKING:
     import random
@@ -29,10 +30,15 @@ if TYPE_CHECKING:
     from simulator._profile import OperationsProfile
 
 START_PRODUCTION = "start_production"
+BEGIN_PRODUCTION = "begin_production"
+"""Production starts now as planned (`Plan`); the bulk path takes it, else as `start_production`."""
 SHIP = "ship"
 DELIVER = "deliver"
 RETURN = "return"
 FAIL = "fail"
+
+_MEMO_SIZE = 4096
+"""Most calendar answers an `Operations` keeps; far more than the instants one world uses."""
 
 _OPERATOR_ALIASES = {"hold": Event.OKC_HOLD, "release": Event.OKC_RELEASE}
 
@@ -50,6 +56,21 @@ class Shipment:
 
 
 @attrs.frozen
+class Plan:
+    """An order's production run worked out ahead: when it ships, and the parcel it ships in.
+
+    Made once, when production is scheduled, from the same per-step draws the steps would
+    make one at a time; the timeline then starts production, ships and delivers planned
+    orders in bulk SQL, with no Python per order (`Timeline._planned_steps`).
+    """
+
+    ship_at: int
+    parcel: Shipment
+    after_ship: str
+    """The step that follows shipping: `deliver`, or `return` for a returning parcel."""
+
+
+@attrs.frozen
 class Outcome:
     """What one due step does: a status event (or none, when it only reschedules) and what next."""
 
@@ -59,6 +80,8 @@ class Outcome:
     reason: str
     shipment: Shipment | None = None
     """The parcel, when the event is `ship`."""
+    plan: Plan | None = None
+    """The rest of the production run, when this step scheduled it."""
 
 
 def encode_trigger(trigger: Trigger) -> str:
@@ -89,7 +112,11 @@ class Operations:
         self.profile = profile
         self.calendar = calendar
         self.batch_destination: OrderStatus = destinations(Event.ACCEPT)[OrderStatus.PENDING]
-        self._carrier_weights = [choice.weight for choice in profile.carriers]
+        self._carrier_cum_weights = list(itertools.accumulate(c.weight for c in profile.carriers))
+        self._starts: dict[tuple[int, int], int] = {}
+        """Production start by (accepted at, delay in business days): see `_production_start`."""
+        self._arrivals: dict[tuple[int, int], int] = {}
+        """Delivery tick by (shipped at, days in transit)."""
 
     # --- triggers and operator events -------------------------------------------------------
 
@@ -149,7 +176,7 @@ class Operations:
         self, order_id: str, step: str, at: int, accepted_at: int, trigger: Trigger | None
     ) -> Outcome:
         """Decide what a due step does to one order at instant `at`."""
-        if step == START_PRODUCTION:
+        if step in (START_PRODUCTION, BEGIN_PRODUCTION):
             return self._start_production(order_id, at, accepted_at, trigger)
         if step == SHIP:
             if trigger is not None and trigger.kind is TriggerKind.FAIL:
@@ -178,10 +205,20 @@ class Operations:
         if hold < self.profile.okc_hold_rate:
             return Outcome(Event.OKC_HOLD, None, None, "held by OKC for review")
         planned = self._production_start(rng, accepted_at, trigger)
-        if at < planned:
-            return Outcome(None, START_PRODUCTION, planned, "production scheduled")
         hours = rng.uniform(*self.profile.production_business_hours)
-        return Outcome(Event.START_PRODUCTION, SHIP, self._ship_at(at, hours), "production started")
+        ship_at = self._ship_at(max(at, planned), hours)
+        plan = self._plan(order_id, ship_at, trigger)
+        if at < planned:
+            return Outcome(None, BEGIN_PRODUCTION, planned, "production scheduled", plan=plan)
+        return Outcome(Event.START_PRODUCTION, SHIP, ship_at, "production started", plan=plan)
+
+    def _plan(self, order_id: str, ship_at: int, trigger: Trigger | None) -> Plan | None:
+        """The rest of the run, or None when a failing order must meet its step (`step`)."""
+        if trigger is not None and trigger.kind is TriggerKind.FAIL:
+            return None
+        returning = trigger is not None and trigger.kind is TriggerKind.RETURN
+        parcel = self.shipment(order_id, ship_at, trigger)
+        return Plan(ship_at, parcel, RETURN if returning else DELIVER)
 
     def _production_start(
         self, rng: random.Random, accepted_at: int, trigger: Trigger | None
@@ -190,6 +227,18 @@ class Operations:
         delay = rng.randint(low, high)
         if trigger is not None and trigger.kind is TriggerKind.DELAY_PRODUCTION:
             delay += trigger.days or 0
+        # Every order accepted by one batch shares `accepted_at`, and delays are a few whole
+        # days: a tick of ten thousand orders asks the calendar a handful of questions.
+        key = (accepted_at, delay)
+        start = self._starts.get(key)
+        if start is None:
+            if len(self._starts) >= _MEMO_SIZE:
+                self._starts.clear()
+            start = self._starts[key] = self._start_after(accepted_at, delay)
+        return start
+
+    def _start_after(self, accepted_at: int, delay: int) -> int:
+        """The tick production starts on: `delay` business days after acceptance."""
         first = self.calendar.next_business_tick(from_micros(accepted_at))
         if delay == 0:
             return to_micros(first)
@@ -217,69 +266,25 @@ class Operations:
     def shipment(self, order_id: str, at: int, trigger: Trigger | None = None) -> Shipment:
         """The carrier, service, tracking number and expected delivery of an order's parcel."""
         rng = order_rng(self.seed, order_id, SHIP)
-        choice = rng.choices(self.profile.carriers, weights=self._carrier_weights)[0]
+        choice = rng.choices(self.profile.carriers, cum_weights=self._carrier_cum_weights)[0]
         carrier = CARRIERS[choice.carrier]
         number = carrier.tracking_number(rng, choice.service)
         low, high = choice.transit_days
         days = rng.randint(low, high)
         if trigger is not None and trigger.kind is TriggerKind.DELAY_DELIVERY:
             days += trigger.days or 0
-        arrival = self.calendar.next_status_tick(from_micros(at) + timedelta(days=days))
+        arrival = self._arrivals.get((at, days))
+        if arrival is None:
+            if len(self._arrivals) >= _MEMO_SIZE:
+                self._arrivals.clear()
+            after = from_micros(at) + timedelta(days=days)
+            arrival = self._arrivals[at, days] = to_micros(self.calendar.next_status_tick(after))
         weight = math.floor(rng.uniform(0.3, 1.5) * 100) / 100
         return Shipment(
             carrier.name,
             choice.service,
             number,
             carrier.tracking_url(number),
-            to_micros(arrival),
+            arrival,
             weight,
         )
-
-    @staticmethod
-    def fulfillment_document(
-        fulfillment_id: str, order: Mapping[str, Any], shipment: Shipment, at: int, number: int
-    ) -> dict[str, Any]:
-        """The fulfillment created when an order ships, in the provider's shape."""
-        order_id = order["id"]
-        consumer = order.get("consumer") or {}
-        return {
-            "id": fulfillment_id,
-            "order_id": order_id,
-            "consumer_id": consumer.get("id"),
-            "status_id": stable_uuid("fulfillment-status", "shipped"),
-            "delivery_date": iso(shipment.expected_delivery),
-            "pickup_date": iso(at),
-            "tracking_info": {
-                "shipping_carrier": shipment.carrier,
-                "shipping_method": shipment.service,
-                "tracking_number": shipment.tracking_number,
-                "tracking_url": shipment.tracking_url,
-            },
-            "shipment_order_id": str(1_000_000_000 + number),
-            "shipment_order_number": f"SO-{10000 + number}",
-            "label_url": None,
-            "shipper_okc_product_id": None,
-            "shipping_net_charge": 5.95,
-            "shipping_charge_model": "FLAT_RATE",
-            "weight": shipment.weight,
-            "external_fulfillment_id": None,
-            "order_lines": [
-                {
-                    "id": line.get("id"),
-                    "order_id": order_id,
-                    "fulfillment_id": fulfillment_id,
-                    "name": line.get("name"),
-                    "supplement_pack_name": line.get("client_custom_pack_name"),
-                    "physician_name": line.get("physician_name"),
-                    "duration": line.get("duration"),
-                    "total": line.get("total"),
-                    "unit_price": line.get("unit_price"),
-                    "client_custom_order_line_id": line.get("client_custom_order_line_id"),
-                    "is_priority_shipping": line.get("is_priority_shipping"),
-                }
-                for line in order.get("order_lines") or ()
-            ],
-            "crm_id": None,
-            "created_at": iso(at),
-            "updated_at": iso(at),
-        }

@@ -6,7 +6,6 @@ change over time (status, updated_at) are authoritative and laid over the docume
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -14,6 +13,7 @@ from typing import Any
 from lifecycle._convert import order_to_json
 from lifecycle._models import Order
 from lifecycle._status import OrderStatus
+from simulator import _json
 
 # The provider's internal `state` for each client-facing status.
 STATE_OF: dict[str, str] = {
@@ -55,7 +55,10 @@ def empty_order_document() -> dict[str, Any]:
     )
 
 
-_EMPTY_ORDER = empty_order_document()
+OVERLAID = ("status", "state", "updated_at")
+"""Document keys the store never keeps: they come from the order's columns on every read."""
+
+_EMPTY_ORDER = {k: v for k, v in empty_order_document().items() if k not in OVERLAID}
 _LINE_DEFAULTS: dict[str, Any] = {
     "pouching_summary": [],
     "batch_id": None,
@@ -302,25 +305,21 @@ def price_order(doc: dict[str, Any]) -> None:
 
 
 def new_order_document(fields: Mapping[str, Any]) -> dict[str, Any]:
-    """A full order document: every provider field present, the given ones filled in."""
+    """A full order document as stored: every provider field but the overlaid ones."""
     doc = dict(_EMPTY_ORDER)
     doc.update(fields)
     return doc
 
 
-OVERLAID = ("status", "state", "updated_at")
-"""Document keys the store never keeps: they come from the order's columns on every read."""
-
-_COMPACT = {"separators": (",", ":"), "ensure_ascii": False}
-
-
 def stored_text(doc: Mapping[str, Any]) -> str:
     """The JSON text the store keeps for an order: the document without its overlaid keys."""
-    return json.dumps({k: v for k, v in doc.items() if k not in OVERLAID}, **_COMPACT)
+    if "status" in doc or "state" in doc or "updated_at" in doc:
+        doc = {k: v for k, v in doc.items() if k not in OVERLAID}
+    return _json.dumps(doc)
 
 
 _OVERLAY_PREFIX = {
-    status.value: '{"status":' + json.dumps(status.value) + ',"state":' + json.dumps(state) + ","
+    status.value: '{"status":' + _json.dumps(status.value) + ',"state":' + _json.dumps(state) + ","
     for status, state in ((OrderStatus(k), v) for k, v in STATE_OF.items())
 }
 

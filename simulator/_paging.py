@@ -74,7 +74,7 @@ def _values_then(conn: sqlite3.Connection, state: Cursor) -> dict[int, dict[str,
         "SELECT o.seq, o.status, o.name, o.source, o.client_custom_order_id, o.created_at, "
         "o.updated_at, l.column_name, l.old_data, l.prev_updated_at "
         "FROM order_log l JOIN orders o ON o.seq = l.order_seq "
-        "WHERE l.client_id = ? AND l.seq > ? ORDER BY l.seq",
+        "WHERE o.client_id = ? AND l.seq > ? ORDER BY l.seq",
         (state.client_id, state.as_of_log),
     )
     status_seen: set[int] = set()

@@ -42,7 +42,7 @@ from simulator._operations import Operations, encode_trigger, parse_trigger
 from simulator._profile import OperationsProfile, load_profile
 from simulator._store import Store
 from simulator._timefmt import MICROS_PER_SECOND, from_micros, iso, parse_iso, to_micros
-from simulator._timeline import StatusRecord, Timeline
+from simulator._timeline import DueOrder, StatusRecord, Timeline
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -168,7 +168,12 @@ class Simulator:
                 "INSERT INTO clients (id, email, password, name) VALUES (?, ?, ?, ?)",
                 [(c.id, c.email, c.password, c.email.split("@")[0]) for c in self.clients],
             )
-        self.ids = IdFactory(self.seed, epoch, json.loads(counters) if counters else None)
+        self.ids = IdFactory(
+            self.seed,
+            epoch,
+            json.loads(counters) if counters else None,
+            durable=self.store.path is not None,
+        )
         self.timeline = Timeline(self.store, self.calendar, self.operations, self.ids)
         self._cursors = CursorCodec(secret_token(self.seed, "cursor", epoch).encode())
 
@@ -321,6 +326,7 @@ class Simulator:
         with self.store.transaction() as conn:
             Store.put_meta(conn, "now", str(target))
             Store.put_meta(conn, "processed_until", str(self._processed_until))
+            self.ids.flush(conn)
         return applied
 
     def _stamp(self) -> int:
@@ -481,12 +487,13 @@ class Simulator:
                 trigger = self._trigger(other.get("note"), valid.shipping_address, problems)
                 if problems:
                     raise UpdateRejected(problems)
-                consumer = self._order_consumer(conn, client_id, valid.consumer, now)
+                consumer = self._order_consumer(conn, client_id, valid.consumer, now, save=False)
                 # Issued now, saved once below: an order makes up to a dozen ids.
                 order_id = self.ids.issue("order")
                 address = _orders.shipping_address(valid.shipping_address)
                 review = self._address_review(address, trigger)
                 status = OrderStatus.ON_HOLD if review else valid.status
+                stamp = iso(now)
                 doc = _orders.new_order_document(
                     {
                         **other,
@@ -500,8 +507,8 @@ class Simulator:
                         "order_lines": _orders.build_lines(
                             order_id, valid.order_lines, self.ids.issue, prices
                         ),
-                        "created_at": iso(now),
-                        "submission_date": iso(now),
+                        "created_at": stamp,
+                        "submission_date": stamp,
                         "created_by": client_id,
                         "updated_by": client_id,
                         "billing_status": "Pending",
@@ -509,7 +516,7 @@ class Simulator:
                 )
                 _orders.price_order(doc)
                 self.ids.save(conn)
-                inserted = conn.execute(
+                seq = conn.execute(
                     "INSERT INTO orders (id, client_id, status, name, client_custom_order_id, "
                     "source, created_at, updated_at, pending_since, trigger) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -525,19 +532,27 @@ class Simulator:
                         now if status is OrderStatus.PENDING else None,
                         None if trigger is None else encode_trigger(trigger),
                     ),
-                )
+                ).lastrowid
                 conn.execute(
                     "INSERT INTO order_docs (seq, doc) VALUES (?, ?)",
-                    (inserted.lastrowid, _orders.stored_text(doc)),
+                    (seq, _orders.stored_text(doc)),
                 )
                 reason = f"created; address needs review: {review}" if review else "created"
-                _changes.record(
-                    conn,
-                    _changes.Change(
-                        order_id, client_id, now, "status", None, status, "create", "client", reason
+                conn.execute(
+                    _changes.LOG_ROW_INSERT,
+                    (
+                        seq,
+                        now,
+                        "status",
+                        None,
+                        status.value,
+                        "create",
+                        "client",
+                        reason,
+                        None,
                     ),
                 )
-            return _orders.overlay(doc, status, iso(now))
+            return _orders.overlay(doc, status, stamp)
 
     def _id_maker(self, conn: sqlite3.Connection) -> Callable[[str], str]:
         return lambda kind: self.ids.next(conn, kind)
@@ -579,14 +594,25 @@ class Simulator:
         return problems
 
     def _order_consumer(
-        self, conn: sqlite3.Connection, client_id: str, consumer: Mapping[str, Any], now: int
+        self,
+        conn: sqlite3.Connection,
+        client_id: str,
+        consumer: Mapping[str, Any],
+        now: int,
+        *,
+        save: bool = True,
     ) -> dict[str, Any]:
-        """The consumer an order embeds: an existing one (updated with any fields sent) or new."""
+        """The consumer an order embeds: an existing one (updated with any fields sent) or new.
+
+        With `save=False` a new consumer's id is issued but the id counters are left for the
+        caller to save in the same transaction.
+        """
         fields = {k: v for k, v in consumer.items() if k in _consumers.FIELDS}
         consumer_id = consumer.get("id")
         if consumer_id is not None:
             return _consumers.update(conn, str(consumer_id), client_id, fields, now)
-        return _consumers.insert(conn, self.ids.next(conn, "consumer"), client_id, fields, now)
+        new_id = self.ids.next(conn, "consumer") if save else self.ids.issue("consumer")
+        return _consumers.insert(conn, new_id, client_id, fields, now)
 
     def _trigger(
         self, note: object, address: Mapping[str, Any], problems: list[Violation]
@@ -745,7 +771,8 @@ class Simulator:
                     ),
                 )
                 conn.execute(
-                    "UPDATE order_docs SET doc = ? WHERE seq = ?", (_orders.stored_text(doc), row.seq)
+                    "UPDATE order_docs SET doc = ? WHERE seq = ?",
+                    (_orders.stored_text(doc), row.seq),
                 )
             return _orders.overlay(doc, record.status, iso(now))
 
@@ -959,8 +986,8 @@ class Simulator:
                 reason=reason or "forced by operator",
             )
             with self.store.transaction() as conn:
-                order = (row.seq, row.id, row.client_id, row.status, json.dumps(row.doc))
-                self.timeline.apply(conn, order, now, outcome, "operator")
+                order = DueOrder(row.seq, row.id, row.client_id, row.status, row.updated_at)
+                self.timeline.apply(conn, [(order, outcome)], now, "operator")
             return _rows.load(self.store.conn, order_id, None).document()
 
     # --- the world as a whole ---------------------------------------------------------------

@@ -7,6 +7,7 @@ filters are cheap; documents (consumer, address, lines) are JSON text.
 from __future__ import annotations
 
 import contextlib
+import logging
 import sqlite3
 import threading
 from pathlib import Path
@@ -62,10 +63,11 @@ CREATE TABLE IF NOT EXISTS order_docs (
     doc TEXT NOT NULL
 );
 
+-- No client column: a row's client is its order's, and the nightly batch writes one row per
+-- Pending order, so every byte here is a megabyte there.
 CREATE TABLE IF NOT EXISTS order_log (
     seq INTEGER PRIMARY KEY,
     order_seq INTEGER NOT NULL,
-    client_id TEXT NOT NULL,
     at INTEGER NOT NULL,
     column_name TEXT NOT NULL,
     old_data TEXT,
@@ -90,17 +92,42 @@ CREATE TABLE IF NOT EXISTS consumers (
 );
 CREATE INDEX IF NOT EXISTS consumers_client ON consumers (client_id, seq);
 
+-- A parcel's facts; its provider-shaped document is rendered on read (`_fulfillments`).
 CREATE TABLE IF NOT EXISTS fulfillments (
     seq INTEGER PRIMARY KEY,
     id TEXT NOT NULL UNIQUE,
+    order_seq INTEGER NOT NULL,
     order_id TEXT NOT NULL,
     client_id TEXT NOT NULL,
+    number INTEGER NOT NULL,
+    carrier TEXT NOT NULL,
+    service TEXT NOT NULL,
+    tracking_number TEXT NOT NULL,
+    tracking_url TEXT NOT NULL,
+    weight REAL NOT NULL,
     created_at INTEGER NOT NULL,
     updated_at INTEGER NOT NULL,
-    doc TEXT NOT NULL
+    delivery_at INTEGER NOT NULL
 );
-CREATE INDEX IF NOT EXISTS fulfillments_order ON fulfillments (order_id);
+CREATE INDEX IF NOT EXISTS fulfillments_order ON fulfillments (order_seq);
+CREATE INDEX IF NOT EXISTS fulfillments_order_id ON fulfillments (order_id);
 CREATE INDEX IF NOT EXISTS fulfillments_client ON fulfillments (client_id, seq);
+
+-- An order's production run worked out ahead (`_operations.Plan`), with its parcel's facts
+-- and fulfillment id: the timeline ships and delivers planned orders in bulk SQL.
+CREATE TABLE IF NOT EXISTS plans (
+    order_seq INTEGER PRIMARY KEY,
+    ship_at INTEGER NOT NULL,
+    after_ship TEXT NOT NULL,
+    fulfillment_id TEXT NOT NULL,
+    number INTEGER NOT NULL,
+    carrier TEXT NOT NULL,
+    service TEXT NOT NULL,
+    tracking_number TEXT NOT NULL,
+    tracking_url TEXT NOT NULL,
+    weight REAL NOT NULL,
+    delivery_at INTEGER NOT NULL
+);
 
 CREATE TABLE IF NOT EXISTS tokens (
     token TEXT PRIMARY KEY,
@@ -110,7 +137,15 @@ CREATE TABLE IF NOT EXISTS tokens (
 ) WITHOUT ROWID;
 """
 
-_DATA_TABLES = ("orders", "order_docs", "order_log", "consumers", "fulfillments", "tokens")
+_DATA_TABLES = (
+    "orders",
+    "order_docs",
+    "order_log",
+    "consumers",
+    "fulfillments",
+    "plans",
+    "tokens",
+)
 
 # What SQLite's planner is told about a store's shape (`sqlite_stat1` rows: table, index,
 # rows then rows per distinct key prefix). Without statistics it reads `client_id = ?`
@@ -125,6 +160,71 @@ _FILE_CACHE_KIB = 1024 * 1024
 """Most page cache a file store may use (it grows as pages are read). The batch over
 1,000,000 orders works through several hundred MB of rows and indexes; with SQLite's
 default 2 MB it writes them out and reads them back mid-batch, taking twice as long."""
+
+
+_CHECKPOINT_INTERVAL = 1.0
+"""Real seconds between background checkpoints of a file store, at most one per interval."""
+
+
+class Checkpointer:
+    """Copies a file store's write-ahead log into the database file, off the writer's path.
+
+    SQLite's automatic checkpoint runs inside the commit that crosses its threshold, so the
+    nightly batch's commit would also copy its ~400 MB of changed pages into the database
+    before `advance` could return. A commit is durable once its WAL frames are synced
+    (`synchronous=FULL`); copying them on is maintenance, done here in a thread with its own
+    connection (SQLite runs it without the GIL) while the engine goes on. PASSIVE mode never
+    blocks the engine's writes, and a crash mid-copy loses nothing: the WAL still holds it.
+    """
+
+    def __init__(self, path: Path) -> None:
+        """Start the thread for the store file at `path`."""
+        self._path = path
+        self._wake = threading.Event()
+        self._idle = threading.Event()
+        self._idle.set()
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="okc-sim-checkpoint", daemon=True)
+        self._thread.start()
+
+    def nudge(self) -> None:
+        """Say that a commit added to the log."""
+        self._idle.clear()
+        self._wake.set()
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Wait until every commit so far has been copied into the database file.
+
+        Returns:
+            Whether it was, within `timeout` real seconds.
+        """
+        return self._idle.wait(timeout)
+
+    def close(self) -> None:
+        """Stop the thread (an unfinished copy is left to the next checkpoint)."""
+        self._stopping.set()
+        self._wake.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        conn = sqlite3.connect(str(self._path), isolation_level=None, check_same_thread=False)
+        try:
+            while not self._stopping.is_set():
+                self._wake.wait()
+                if self._stopping.is_set():
+                    break
+                self._wake.clear()
+                busy, frames, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+                if not busy and frames == copied and not self._wake.is_set():
+                    self._idle.set()
+                # At most one copy per interval: a busy server's commits share it.
+                self._stopping.wait(_CHECKPOINT_INTERVAL)
+                if not self._idle.is_set():
+                    self._wake.set()
+        except sqlite3.Error:
+            logging.getLogger(__name__).exception("background checkpoint of %s failed", self._path)
+        finally:
+            conn.close()
 
 
 class StoreError(Exception):
@@ -146,6 +246,7 @@ class Store:
         self.path = None if path is None else Path(path)
         self.lock = threading.RLock()
         self.conn = self._connect()
+        self.checkpointer = None if self.path is None else Checkpointer(self.path)
 
     def _connect(self) -> sqlite3.Connection:
         target = ":memory:" if self.path is None else str(self.path)
@@ -158,6 +259,7 @@ class Store:
                 # WAL + FULL: a commit that returned is on disk before the caller hears of it.
                 conn.execute("PRAGMA journal_mode=WAL")
                 conn.execute("PRAGMA synchronous=FULL")
+                conn.execute("PRAGMA wal_autocheckpoint=0")  # the Checkpointer's job
                 conn.execute(f"PRAGMA cache_size=-{_FILE_CACHE_KIB}")
             conn.execute("PRAGMA foreign_keys=OFF")
             # The batch's UPDATE lists the rowids it will change before changing them; with
@@ -209,6 +311,8 @@ class Store:
                 self.conn.execute("ROLLBACK")
                 raise
             self.conn.execute("COMMIT")
+            if self.checkpointer is not None:
+                self.checkpointer.nudge()
 
     def get_meta(self, key: str) -> str | None:
         """Read one setting the simulator keeps with its data."""
@@ -255,6 +359,8 @@ class Store:
                 raise StoreError(f"{path} is not a simulator snapshot: {error}") from error
             finally:
                 source.close()
+            if self.checkpointer is not None:
+                self.checkpointer.nudge()
 
     def query(self, sql: str, params: tuple[Any, ...] | dict[str, Any] = ()) -> list[Any]:
         """Run a read and return all rows."""
@@ -262,6 +368,10 @@ class Store:
             return self.conn.execute(sql, params).fetchall()
 
     def close(self) -> None:
-        """Close the connection."""
+        """Close the connection; a file store's log is copied into the database file first."""
         with self.lock:
+            if self.checkpointer is not None:
+                self.checkpointer.close()
+                with contextlib.suppress(sqlite3.Error):
+                    self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             self.conn.close()

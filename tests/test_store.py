@@ -1,0 +1,70 @@
+"""The SQLite store: a file store's log is copied into the database in the background."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from payloads import order_payload
+
+from simulator import Simulator
+from simulator._store import Store
+
+WAIT = 30.0
+"""Real seconds to wait for the background checkpoint (it needs well under one)."""
+
+
+def _frames(path: Path) -> tuple[int, int]:
+    """`(frames in the log, frames copied into the database)`, asked from a new connection."""
+    with sqlite3.connect(str(path)) as conn:
+        _busy, frames, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+    return frames, copied
+
+
+class TestCheckpointer:
+    """The file store's background checkpoint."""
+
+    def test_commits_reach_the_database_file_without_a_checkpoint_in_the_commit(
+        self, tmp_path: Path
+    ) -> None:
+        """After a commit the log is copied in the background, and the data reads back."""
+        store = Store(tmp_path / "world.db")
+        try:
+            assert store.checkpointer is not None
+            (setting,) = store.conn.execute("PRAGMA wal_autocheckpoint").fetchone()
+            assert setting == 0  # no commit pays for a checkpoint
+            with store.transaction() as conn:
+                conn.executemany(
+                    "INSERT INTO meta (key, value) VALUES (?, ?)",
+                    [(f"k{n}", "x" * 500) for n in range(2000)],
+                )
+            assert store.checkpointer.wait_idle(WAIT)
+            frames, copied = _frames(tmp_path / "world.db")
+            assert frames == copied
+        finally:
+            store.close()
+        with sqlite3.connect(str(tmp_path / "world.db")) as conn:
+            (count,) = conn.execute("SELECT COUNT(*) FROM meta WHERE key LIKE 'k%'").fetchone()
+        assert count == 2000
+
+    def test_close_leaves_no_log_behind(self, tmp_path: Path) -> None:
+        """Closing a file store copies the log in and truncates it."""
+        path = tmp_path / "world.db"
+        sim = Simulator(start="2026-03-02T17:00:00Z", db=path)
+        order = sim.create_order(order_payload(sim.list_products()[0]["id"]))
+        sim.close()
+        wal = path.with_name(path.name + "-wal")
+        assert not wal.exists() or wal.stat().st_size == 0
+        reopened = Simulator(start="2026-03-02T17:00:00Z", db=path)
+        try:
+            assert reopened.get_order(order["id"])["id"] == order["id"]
+        finally:
+            reopened.close()
+
+    def test_a_memory_store_has_no_checkpointer(self) -> None:
+        """Only a file has a log to copy."""
+        store = Store()
+        try:
+            assert store.checkpointer is None
+        finally:
+            store.close()

@@ -1,13 +1,16 @@
 """Throughput and latency of the real server, against a bare Starlette app, in one run.
 
-Run: `.venv/bin/python bench/bench_http.py [--seconds S] [--connections C] [--orders N]
-[--generator auto|wrk|python] [--clock frozen|running]`.
+Run: `.venv/bin/python bench/bench_http.py [--seconds S] [--rounds R] [--connections C]
+[--orders N] [--generator auto|wrk|python] [--clock frozen|running]`.
 
 Both servers run as their own uvicorn processes on loopback, with the same uvicorn settings
 (the same event loop and HTTP parser, whatever uvicorn picks in this environment). The load
 comes from `wrk` when it is installed (cheap: it leaves the CPU to the servers) or else from
 this process (threads, each with one keep-alive connection); either way C keep-alive
-connections for S seconds per scenario, after a one-second warm-up. Scenarios: an
+connections for S seconds per scenario, after a one-second warm-up. The scenarios take
+turns, R rounds of each, so a change in the machine's other load mid-run weighs on all of
+them alike; a scenario's rate is over all its rounds, its p50 the median of the rounds'
+and its p99 the highest. Scenarios: an
 authenticated `GET /v2/orders/{id}` on the simulator against a bare Starlette app that
 returns one order document from a dict; and a 50-order page of a filtered list
 (`GET /v2/orders?filter[status]=Pending&limit=50`). Rate limiting is off for the run, and
@@ -24,6 +27,7 @@ import json
 import re
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -157,7 +161,7 @@ def python_load(
     every = sorted(x for part in latencies for x in part)
     count = len(every)
     return {
-        "rps": count / elapsed,
+        "seconds": elapsed,
         "p50": every[count // 2] * 1000,
         "p99": every[min(count - 1, int(count * 0.99))] * 1000,
         "count": count,
@@ -200,12 +204,41 @@ def wrk_load(
         raise RuntimeError(f"wrk printed no summary:\n{done.stdout}\n{done.stderr}")
     count, micros, p50, p99, socket_errors, bad_status = (float(x) for x in found.groups())
     return {
-        "rps": count / (micros / 1e6),
+        "seconds": micros / 1e6,
         "p50": p50 / 1000,
         "p99": p99 / 1000,
         "count": int(count),
         "errors": int(socket_errors + bad_status),
     }
+
+
+def combine(rounds: list[dict]) -> dict:
+    """One scenario's rounds together: the overall rate, the median p50, the highest p99."""
+    count = sum(part["count"] for part in rounds)
+    return {
+        "rps": count / sum(part["seconds"] for part in rounds),
+        "p50": statistics.median(part["p50"] for part in rounds),
+        "p99": max(part["p99"] for part in rounds),
+        "count": count,
+        "errors": sum(part["errors"] for part in rounds),
+    }
+
+
+def start_bare(orders: dict[str, dict]) -> tuple[subprocess.Popen[str], int]:
+    """The bare Starlette app on a free port, serving `orders` from a dict."""
+    port = free_port()
+    bare = subprocess.Popen(  # noqa: S603 - our own interpreter
+        [sys.executable, "-c", BARE_APP, str(port)],
+        stdin=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    if bare.stdin is None:  # pragma: no cover
+        raise RuntimeError("no input to the bare app")
+    bare.stdin.write(json.dumps(orders))
+    bare.stdin.close()
+    wait_for(port)
+    return bare, port
 
 
 def start_sim(clock: str) -> tuple[subprocess.Popen[str], int]:
@@ -264,7 +297,8 @@ def seed(port: int, orders: int) -> tuple[dict[str, str], dict[str, dict]]:
 def main() -> None:
     """Start both servers, seed the simulator, measure, print."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--seconds", type=float, default=5.0, help="seconds per scenario")
+    parser.add_argument("--seconds", type=float, default=5.0, help="seconds per scenario and round")
+    parser.add_argument("--rounds", type=int, default=3, help="turns each scenario takes")
     parser.add_argument("--connections", type=int, default=8, help="keep-alive connections")
     parser.add_argument("--orders", type=int, default=200, help="orders to create first")
     parser.add_argument(
@@ -294,28 +328,19 @@ def main() -> None:
     try:
         auth, orders = seed(port, args.orders)
         ids = list(orders)
-        bare_port = free_port()
-        bare = subprocess.Popen(  # noqa: S603 - our own interpreter
-            [sys.executable, "-c", BARE_APP, str(bare_port)],
-            stdin=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-        )
-        if bare.stdin is None:  # pragma: no cover
-            raise RuntimeError("no input to the bare app")
-        bare.stdin.write(json.dumps(orders))
-        bare.stdin.close()
-        wait_for(bare_port)
-
+        bare, bare_port = start_bare(orders)
         scenarios = {
             "bare Starlette GET /orders/{id}": (bare_port, [f"/orders/{i}" for i in ids], {}),
             "okc-sim GET /v2/orders/{id}": (port, [f"/v2/orders/{i}" for i in ids], auth),
             "okc-sim 50-order filtered page": (port, [PAGE_PATH], auth),
         }
-        runs = {}
-        for name, (target, paths, headers) in scenarios.items():
+        for target, paths, headers in scenarios.values():
             load(target, paths, headers, WARM_UP_SECONDS, args.connections)
-            runs[name] = load(target, paths, headers, args.seconds, args.connections)
+        rounds: dict[str, list[dict]] = {name: [] for name in scenarios}
+        for _ in range(args.rounds):
+            for name, (target, paths, headers) in scenarios.items():
+                rounds[name].append(load(target, paths, headers, args.seconds, args.connections))
+        runs = {name: combine(parts) for name, parts in rounds.items()}
     finally:
         sim.terminate()
         sim.wait(timeout=30)
@@ -323,10 +348,15 @@ def main() -> None:
             bare.terminate()
             bare.wait(timeout=30)
 
+    report(args, runs)
+
+
+def report(args: argparse.Namespace, runs: dict[str, dict]) -> None:
+    """Print the table and the target lines."""
     base = runs["bare Starlette GET /orders/{id}"]["rps"]
     print(
-        f"{args.connections} connections, {args.seconds:.0f} s per scenario "
-        f"(after {WARM_UP_SECONDS:.0f} s of warm-up), {args.orders} orders, "
+        f"{args.connections} connections, {args.rounds} rounds of {args.seconds:.0f} s per "
+        f"scenario (after {WARM_UP_SECONDS:.0f} s of warm-up), {args.orders} orders, "
         f"{args.clock} clock"
     )
     print(f"{'scenario':>34} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'x bare':>7} errors")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -49,6 +50,9 @@ class Visit:
     """The simulated instant just after the handler ran, read in the same engine call."""
 
 
+# Every response's X-Sim-Time and journal entry write an instant, often the same one (a
+# frozen clock): formatting costs about a microsecond, a cache hit a tenth of that.
+@functools.lru_cache(maxsize=1024)
 def iso_utc(at: datetime) -> str:
     """ISO 8601 in UTC with a `Z`, as every instant the API writes."""
     return at.astimezone(UTC).isoformat().replace("+00:00", "Z")

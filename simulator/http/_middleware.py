@@ -65,7 +65,13 @@ class SimMiddleware:
         framing = _Framing(send, self.server, head=scope["method"] == "HEAD")
         visit: Visit | None = None
         try:
-            visit = await self._identify(headers.get("authorization"), provider=provider)
+            at = self.server.sim.clock_reading()
+            found = self._identify(headers.get("authorization"), at, provider=provider)
+            if isinstance(found, str):
+                # A token not vouched for yet: the store judges it, and its lookup waits for
+                # the engine's lock, so off the event loop.
+                found = await run_in_threadpool(self._authorize, found, at)
+            visit = found
             attach_visit(scope, visit)
             framing.visit = visit
             framing.fault = self.server.faults.pick(scope["method"], path, visit.at)
@@ -159,28 +165,23 @@ class SimMiddleware:
             )
         )
 
-    async def _identify(self, authorization: str | None, *, provider: bool) -> Visit:
-        """When the request arrived and, for the provider's API, whose token it carries.
+    def _identify(self, authorization: str | None, at: datetime, *, provider: bool) -> Visit | str:
+        """Who sent a request that arrived `at`: its visit, or the token the store must judge.
 
-        The arrival is the clock's reading, taken without waiting for the engine: the world
-        catches up to it in the handler's engine call. A token `authorize` has vouched for
-        before is known from memory; any other is the store's to judge.
+        `at` is the clock's reading, taken without waiting for the engine: the world catches
+        up to it in the handler's engine call. Only the provider's API reads a token; one
+        that `authorize` has vouched for before is known from memory.
         """
-        sim = self.server.sim
-        at = sim.clock_reading()
         if not provider:
             return Visit(at)
         token, problem = bearer_token(authorization)
         if token is None:
             return Visit(at, None, problem)
-        client_id = sim.known_client(token, at)
-        if client_id is not None:
-            return Visit(at, client_id)
-        # Off the event loop: the store's lookup waits for the engine's lock.
-        return await run_in_threadpool(self._authorize, token, at)
+        client_id = self.server.sim.known_client(token, at)
+        return token if client_id is None else Visit(at, client_id)
 
     def _authorize(self, token: str, at: datetime) -> Visit:
-        """Runs in a worker thread: the engine call may block on its lock."""
+        """Runs in a worker thread: the store judges the token; the call may wait for its lock."""
         try:
             return Visit(at, self.server.sim.authorize(token))
         except Unauthorized as error:
@@ -247,7 +248,11 @@ class _Framing:
                 self.forget_answer_time()
             self.status = int(message["status"])
             headers = MutableHeaders(scope=message)
-            headers["X-Sim-Time"] = iso_utc(await self._sim_time())
+            now = self._sim_time()
+            if now is None:
+                # The world must catch up first, which may take long: off the event loop.
+                now = await run_in_threadpool(lambda: self._server.sim.now)
+            headers["X-Sim-Time"] = iso_utc(now)
             if self.verdict is not None:
                 for name, value in self.verdict.headers().items():
                     headers[name] = value
@@ -264,16 +269,12 @@ class _Framing:
         if self.visit is not None:
             self.visit.answered_at = None
 
-    async def _sim_time(self) -> datetime:
+    def _sim_time(self) -> datetime | None:
         """The simulated now as the response leaves, after the handler (if one ran).
 
         The handler's engine call read it already; else, with the world caught up to the
-        clock, the clock says it at once; else the world first catches up, off the loop.
+        clock, the clock says it at once; else None: the world must catch up first.
         """
         if self.visit is not None and self.visit.answered_at is not None:
             return self.visit.answered_at
-        sim = self._server.sim
-        settled = sim.settled_now()
-        if settled is not None:
-            return settled
-        return await run_in_threadpool(lambda: sim.now)
+        return self._server.sim.settled_now()

@@ -373,7 +373,10 @@ class Calendar:
         Raises:
             ValueError: `after` is naive.
         """
-        tick = self._ticks.next_after(_since_epoch(after))
+        return self._business_tick_after(_since_epoch(after))
+
+    def _business_tick_after(self, since: dt.timedelta) -> dt.datetime:
+        tick = self._ticks.next_after(since)
         if self.is_business_day(tick.day):
             return tick.instant
         # The first tick of a business day is its midnight.
@@ -395,6 +398,29 @@ class Calendar:
         Raises:
             ValueError: `at` is naive, or `hours` is negative or not finite.
         """
+        return pendulum.instance(_PENDULUM_EPOCH + self._business_hours_later(at, hours))
+
+    def business_tick_after_hours(self, at: dt.datetime, hours: float) -> dt.datetime:
+        """Find the first business tick strictly after `hours` business hours from an instant.
+
+        When work of that length, started at `at`, shows up at the status ticks: the same as
+        `next_business_tick(add_business_hours(at, hours))`, computed without building the
+        intermediate instant.
+
+        Args:
+            at: an aware instant.
+            hours: business hours of work, zero or more.
+
+        Returns:
+            The tick instant, in UTC.
+
+        Raises:
+            ValueError: `at` is naive, or `hours` is negative or not finite.
+        """
+        return self._business_tick_after(self._business_hours_later(at, hours))
+
+    def _business_hours_later(self, at: dt.datetime, hours: float) -> dt.timedelta:
+        """The distance from the epoch of `add_business_hours(at, hours)`."""
         if not math.isfinite(hours) or hours < 0:
             raise ValueError(f"add_business_hours needs a finite hours >= 0, got {hours!r}.")
         cursor = _since_epoch(at)
@@ -410,7 +436,7 @@ class Calendar:
                 break
             remaining -= day_end - cursor
             cursor = day_end
-        return pendulum.instance(_PENDULUM_EPOCH + cursor)
+        return cursor
 
     def _start_of(self, day: dt.date) -> _Event:
         """Find the batch instant at which a local date begins."""

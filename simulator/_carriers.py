@@ -104,6 +104,15 @@ _UPS_ALPHABET = string.digits + string.ascii_uppercase
 _UPS = re.compile(r"1Z[0-9A-Z]{15}[0-9]")
 
 
+def _base36(number: int, width: int) -> str:
+    """`number` in base 36 (digits, then A to Z), zero-padded to `width` characters."""
+    characters = []
+    for _ in range(width):
+        number, digit = divmod(number, 36)
+        characters.append(_UPS_ALPHABET[digit])
+    return "".join(reversed(characters))
+
+
 def _ups_check(body: str) -> int:
     """UPS's check digit over the 15 characters after "1Z".
 
@@ -116,7 +125,7 @@ def _ups_check(body: str) -> int:
 
 def _ups_number(rng: random.Random, service: Service) -> str:
     # 1Z, a 6-character shipper account, the 2-digit service, a 7-digit package number.
-    shipper = "".join(rng.choice(_UPS_ALPHABET) for _ in range(6))
+    shipper = _base36(rng.randrange(36**6), 6)
     body = f"{shipper}{service.tracking_code}{_digits(rng, 7)}"
     return f"1Z{body}{_ups_check(body)}"
 

@@ -249,8 +249,7 @@ class Operations:
         return to_micros(self.calendar.next_business_tick(start_of_day))
 
     def _ship_at(self, at: int, hours: float) -> int:
-        ready = self.calendar.add_business_hours(from_micros(at), hours)
-        return to_micros(self.calendar.next_business_tick(ready))
+        return to_micros(self.calendar.business_tick_after_hours(from_micros(at), hours))
 
     def _ship(self, order_id: str, at: int, trigger: Trigger | None) -> Outcome:
         shipment = self.shipment(order_id, at, trigger)

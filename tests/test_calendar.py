@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import pendulum
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lifecycle import _calendar
@@ -796,3 +796,23 @@ class TestBusinessProperties:
             cursor = boundary
         assert elapsed == dt.timedelta(hours=hours)
         assert end >= at
+
+
+class TestBusinessTickAfterHours:
+    """`Calendar.business_tick_after_hours` is `next_business_tick(add_business_hours(...))`."""
+
+    @settings(max_examples=200)
+    @given(
+        at=instants,
+        hours=st.one_of(st.floats(0, 80, allow_nan=False), st.sampled_from([0.0, 6.0, 24.0])),
+    )
+    def test_agrees_with_the_two_step_form(self, at: dt.datetime, hours: float) -> None:
+        """For any start and length, both forms give the same tick (exact boundaries included)."""
+        calendar = Calendar.pacific(holidays=[dt.date(2026, 11, 26), dt.date(2026, 12, 25)])
+        two_step = calendar.next_business_tick(calendar.add_business_hours(at, hours))
+        assert calendar.business_tick_after_hours(at, hours) == two_step
+
+    def test_refuses_negative_hours(self) -> None:
+        """A negative length is a caller's error."""
+        with pytest.raises(ValueError, match="finite hours"):
+            Calendar.pacific().business_tick_after_hours(dt.datetime(2026, 1, 5, tzinfo=dt.UTC), -1)

@@ -30,6 +30,10 @@ if TYPE_CHECKING:
     from simulator._profile import OperationsProfile
 
 START_PRODUCTION = "start_production"
+"""The key of the production step's draws."""
+PLAN = "plan"
+"""The first step after acceptance: OKC's review, then the production run is planned. Short,
+because the nightly batch writes it into every order it accepts."""
 BEGIN_PRODUCTION = "begin_production"
 """Production starts now as planned (`Plan`); the bulk path takes it, else as `start_production`."""
 SHIP = "ship"
@@ -159,7 +163,7 @@ class Operations:
         at = from_micros(now)
         if event is Event.ACCEPT:
             start = to_micros(self.calendar.next_business_tick(at))
-            return Outcome(event, START_PRODUCTION, start, "forced")
+            return Outcome(event, PLAN, start, "forced")
         if event is Event.START_PRODUCTION:
             hours = order_rng(self.seed, order_id, START_PRODUCTION).uniform(
                 *self.profile.production_business_hours
@@ -175,8 +179,12 @@ class Operations:
     def step(
         self, order_id: str, step: str, at: int, accepted_at: int, trigger: Trigger | None
     ) -> Outcome:
-        """Decide what a due step does to one order at instant `at`."""
-        if step in (START_PRODUCTION, BEGIN_PRODUCTION):
+        """Decide what a due step does to one order at instant `at`.
+
+        `accepted_at` matters to the production steps only, which come before anything else
+        can change an accepted order: the caller passes the order's last change.
+        """
+        if step in (PLAN, BEGIN_PRODUCTION, START_PRODUCTION):
             return self._start_production(order_id, at, accepted_at, trigger)
         if step == SHIP:
             if trigger is not None and trigger.kind is TriggerKind.FAIL:

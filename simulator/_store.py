@@ -42,7 +42,6 @@ CREATE TABLE IF NOT EXISTS orders (
     created_at INTEGER NOT NULL,
     updated_at INTEGER NOT NULL,
     pending_since INTEGER,
-    accepted_at INTEGER,
     next_event TEXT,
     next_event_at INTEGER,
     trigger TEXT

@@ -16,6 +16,7 @@ from simulator._fulfillments import DELIVER_SQL, INSERT_SQL
 from simulator._operations import (
     BEGIN_PRODUCTION,
     DELIVER,
+    PLAN,
     SHIP,
     Operations,
     Outcome,
@@ -55,7 +56,7 @@ class DueOrder(NamedTuple):
 
 
 _DUE_SQL = (
-    "SELECT seq, id, client_id, status, updated_at, next_event, trigger, accepted_at "
+    "SELECT seq, id, client_id, status, updated_at, next_event, trigger "
     "FROM orders WHERE next_event_at <= ? ORDER BY next_event_at, seq"
 )
 _RESCHEDULE_SQL = "UPDATE orders SET next_event = ?, next_event_at = ? WHERE seq = ?"
@@ -120,7 +121,6 @@ _MOVE_DELIVERED = (
 )
 _MOVE_SQL = (
     "UPDATE orders SET status = ?, updated_at = ?, next_event = ?, next_event_at = ?, "
-    "accepted_at = CASE WHEN ? THEN ? ELSE accepted_at END, "
     "pending_since = CASE WHEN ? THEN ? ELSE pending_since END WHERE seq = ?"
 )
 
@@ -172,10 +172,12 @@ class Timeline:
                 applied += self._batch(conn, at)
             applied += self._planned_steps(conn, at)
             step = self.operations.step
+            # An order waiting for a step has not changed since it was accepted, if it was:
+            # its `updated_at` is when (`Operations.step`).
             moves = [
                 (
                     DueOrder(seq, order_id, client_id, OrderStatus(status), updated_at),
-                    step(order_id, next_step, at, accepted_at or at, parse_trigger(trigger)),
+                    step(order_id, next_step, at, updated_at, parse_trigger(trigger)),
                 )
                 for (
                     seq,
@@ -185,7 +187,6 @@ class Timeline:
                     updated_at,
                     next_step,
                     trigger,
-                    accepted_at,
                 ) in conn.execute(_DUE_SQL, (at,))
             ]
             return applied + self.apply(conn, moves, at, Actor.OPERATIONS)
@@ -201,6 +202,7 @@ class Timeline:
             "at": at,
             "dest": self.operations.batch_destination.value,
             "start": to_micros(start),
+            "step": PLAN,
         }
         conn.execute(
             "INSERT INTO order_log (order_seq, at, column_name, old_data, new_data, "
@@ -211,8 +213,8 @@ class Timeline:
             params,
         )
         cursor = conn.execute(
-            "UPDATE orders SET status = :dest, updated_at = :at, accepted_at = :at, "
-            "next_event = 'start_production', next_event_at = :start "
+            "UPDATE orders SET status = :dest, updated_at = :at, "
+            "next_event = :step, next_event_at = :start "
             "WHERE status = 'Pending' AND pending_since < :at",
             params,
         )
@@ -323,8 +325,6 @@ class Timeline:
                     at,
                     outcome.next_step,
                     outcome.next_at,
-                    event is Event.ACCEPT,
-                    at,
                     dest is OrderStatus.PENDING,
                     at,
                     order.seq,

@@ -112,6 +112,16 @@ CREATE INDEX IF NOT EXISTS fulfillments_order ON fulfillments (order_seq);
 CREATE INDEX IF NOT EXISTS fulfillments_order_id ON fulfillments (order_id);
 CREATE INDEX IF NOT EXISTS fulfillments_client ON fulfillments (client_id, seq);
 
+-- A nightly batch's acceptances until their first step (`plan`, at `plan_at`). The batch's
+-- log rows are one run of `order_log.seq`, from `first_log` to `last_log`: the orders it
+-- accepted are found through them, so the batch neither schedules nor indexes each one.
+CREATE TABLE IF NOT EXISTS batches (
+    at INTEGER PRIMARY KEY,
+    first_log INTEGER NOT NULL,
+    last_log INTEGER NOT NULL,
+    plan_at INTEGER NOT NULL
+);
+
 -- An order's production run worked out ahead (`_operations.Plan`), with its parcel's facts
 -- and fulfillment id: the timeline ships and delivers planned orders in bulk SQL.
 CREATE TABLE IF NOT EXISTS plans (
@@ -143,6 +153,7 @@ _DATA_TABLES = (
     "consumers",
     "fulfillments",
     "plans",
+    "batches",
     "tokens",
 )
 

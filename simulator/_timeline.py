@@ -6,7 +6,7 @@ its own due time; all of it falls on 6-hourly status ticks (the batch is the mid
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from lifecycle._machine import fire
 from lifecycle._status import OrderStatus
@@ -160,6 +160,9 @@ class Timeline:
         ).fetchone()
         if earliest is not None:
             candidates.append(max(earliest, after))
+        (planning,) = conn.execute("SELECT MIN(plan_at) FROM batches").fetchone()
+        if planning is not None:
+            candidates.append(max(planning, after))
         if conn.execute("SELECT 1 FROM orders WHERE status = 'Pending' LIMIT 1").fetchone():
             candidates.append(to_micros(self.calendar.next_batch_at(from_micros(after))))
         return min(candidates) if candidates else None
@@ -187,38 +190,72 @@ class Timeline:
                     updated_at,
                     next_step,
                     trigger,
-                ) in conn.execute(_DUE_SQL, (at,))
+                ) in self._due_rows(conn, at)
             ]
             return applied + self.apply(conn, moves, at, Actor.OPERATIONS)
+
+    def _due_rows(self, conn: sqlite3.Connection, at: int) -> list[tuple[Any, ...]]:
+        """Every order with a step due by `at`, as `_DUE_SQL` selects them.
+
+        First the orders of each batch whose first step (`plan`) is due, found through the
+        batch's run of log rows: still Accepted, untouched since, and given no step since
+        (an operator's move gives one); then the orders scheduled one by one.
+        """
+        rows: list[tuple[Any, ...]] = []
+        batches = conn.execute(
+            "SELECT at, first_log, last_log FROM batches WHERE plan_at <= ? ORDER BY at", (at,)
+        ).fetchall()
+        for batch_at, first_log, last_log in batches:
+            rows += conn.execute(
+                "SELECT o.seq, o.id, o.client_id, o.status, o.updated_at, :step, o.trigger "
+                "FROM order_log l JOIN orders o ON o.seq = l.order_seq "
+                "WHERE l.seq BETWEEN :first AND :last AND o.status = :accepted "
+                "AND o.updated_at = :batch AND o.next_event IS NULL ORDER BY l.seq",
+                {
+                    "step": PLAN,
+                    "first": first_log,
+                    "last": last_log,
+                    "accepted": self.operations.batch_destination.value,
+                    "batch": batch_at,
+                },
+            ).fetchall()
+            conn.execute("DELETE FROM batches WHERE at = ?", (batch_at,))
+        rows += conn.execute(_DUE_SQL, (at,)).fetchall()
+        return rows
 
     def _batch(self, conn: sqlite3.Connection, at: int) -> int:
         """The nightly batch: every order Pending since before this instant is Accepted.
 
         One INSERT ... SELECT and one UPDATE, whatever the number of orders; the target
-        status comes from the transition table so the SQL cannot drift from it.
+        status comes from the transition table so the SQL cannot drift from it. The orders
+        get no step of their own: one `batches` row says when their first step is due, and
+        `_due_rows` finds them through the run of log rows the INSERT wrote.
         """
         start = self.calendar.next_business_tick(from_micros(at))
-        params = {
-            "at": at,
-            "dest": self.operations.batch_destination.value,
-            "start": to_micros(start),
-            "step": PLAN,
-        }
-        conn.execute(
+        params = {"at": at, "dest": self.operations.batch_destination.value}
+        (first_log,) = conn.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM order_log").fetchone()
+        logged = conn.execute(
             "INSERT INTO order_log (order_seq, at, column_name, old_data, new_data, "
             "event, actor, reason, prev_updated_at) "
             "SELECT seq, :at, 'status', status, :dest, 'accept', 'batch', "
             "'nightly batch', updated_at FROM orders "
             "WHERE status = 'Pending' AND pending_since < :at",
             params,
-        )
-        cursor = conn.execute(
-            "UPDATE orders SET status = :dest, updated_at = :at, "
-            "next_event = :step, next_event_at = :start "
+        ).rowcount
+        accepted = conn.execute(
+            # pending_since goes with Pending (a release sets it again), and the row then
+            # shrinks rather than grows: its pages are rewritten in place, not split.
+            "UPDATE orders SET status = :dest, updated_at = :at, pending_since = NULL "
             "WHERE status = 'Pending' AND pending_since < :at",
             params,
-        )
-        return int(cursor.rowcount)
+        ).rowcount
+        if accepted:
+            # One row for the whole night; its log rows are `first_log` onwards, in a run.
+            conn.execute(
+                "INSERT INTO batches (at, first_log, last_log, plan_at) VALUES (?, ?, ?, ?)",
+                (at, first_log, first_log + logged - 1, to_micros(start)),
+            )
+        return int(accepted)
 
     def _planned_steps(self, conn: sqlite3.Connection, at: int) -> int:
         """Deliver, ship and start production of every planned order due at `at`, in bulk SQL.

@@ -145,3 +145,38 @@ class TestPlans:
         assert reasons[2] == "production started"
         assert reasons[-1] == "delivered by the carrier"
         sim.close()
+
+
+class TestBatchRows:
+    """The nightly batch schedules one row for the night, not one step per order."""
+
+    def test_one_row_for_the_night_then_every_order_planned(self) -> None:
+        """After the batch, one `batches` row; after its plan tick, none, and each order planned."""
+        sim = Simulator(start=START, seed=2)
+        product = sim.list_products()[0]["id"]
+        ids = [sim.create_order(order_payload(product))["id"] for _ in range(5)]
+        sim.advance(to="2026-03-03T08:00:00Z")  # Tuesday 00:00 Pacific: the batch
+        assert sim.store.query("SELECT COUNT(*) FROM batches")[0][0] == 1
+        unscheduled = sim.store.query("SELECT COUNT(*) FROM orders WHERE next_event IS NULL")
+        assert unscheduled[0][0] == 5
+        sim.advance(seconds=6 * 3_600)  # the first business tick after the batch
+        assert sim.store.query("SELECT COUNT(*) FROM batches")[0][0] == 0
+        steps = sim.store.query("SELECT next_event FROM orders ORDER BY seq")
+        assert {step for (step,) in steps} <= {"begin_production", "ship"}
+        assert sim.store.query("SELECT COUNT(*) FROM plans")[0][0] == len(ids)
+        sim.close()
+
+    def test_an_order_moved_before_its_first_step_is_left_alone(self) -> None:
+        """An operator's move between the batch and the plan tick is not undone or repeated."""
+        sim = Simulator(start=START, seed=2)
+        product = sim.list_products()[0]["id"]
+        moved, other = (sim.create_order(order_payload(product))["id"] for _ in range(2))
+        sim.advance(to="2026-03-03T08:00:00Z")
+        sim.force(moved, "start_production", "rushed")
+        sim.advance(seconds=10 * DAY)
+        reasons = [change["reason"] for change in sim.history(moved)]
+        assert reasons.count("rushed") == 1
+        assert "production started" not in reasons
+        assert reasons[-1] == "delivered by the carrier"
+        assert sim.history(other)[-1]["to"] == OrderStatus.DELIVERED
+        sim.close()

@@ -324,15 +324,25 @@ _OVERLAY_PREFIX = {
 }
 
 
+def document_head(status: str, updated_at: str) -> str:
+    """The start of an order's API JSON, up to its stored keys: `{"status":...,"updated_at":...,`.
+
+    Args:
+        status: the order's status column.
+        updated_at: its `updated_at`, already formatted (ISO 8601, no characters to escape).
+    """
+    return f'{_OVERLAY_PREFIX[status]}"updated_at":"{updated_at}",'
+
+
 def document_text(stored: str, status: str, updated_at: str) -> str:
     """The order's JSON as the API shows it, spliced from stored text without decoding it.
 
     Args:
-        stored: what `stored_text` made.
+        stored: what `stored_text` made (a JSON object with at least one key).
         status: the order's status column.
         updated_at: its `updated_at`, already formatted (ISO 8601, no characters to escape).
     """
-    return f'{_OVERLAY_PREFIX[status]}"updated_at":"{updated_at}",{stored[1:]}'
+    return document_head(status, updated_at) + stored[1:]
 
 
 def overlay(doc: dict[str, Any], status: str, updated_at: str) -> dict[str, Any]:

@@ -31,12 +31,8 @@ _iso = functools.lru_cache(maxsize=4096)(iso)
 
 @functools.lru_cache(maxsize=4096)
 def _head(status: str, updated_at: int) -> bytes:
-    """What `_orders.document_text` puts before a stored document's first key, in UTF-8.
-
-    It splices the overlaid keys in right after the stored text's opening brace, so spliced
-    onto a lone "{" it gives exactly that head (tests hold the two paths to the same bytes).
-    """
-    return _orders.document_text("{", status, iso(updated_at)).encode()
+    """`_orders.document_head` in UTF-8: what goes before a stored document's first key."""
+    return _orders.document_head(status, iso(updated_at)).encode()
 
 
 class OrderRow:

@@ -137,6 +137,7 @@ class Simulator:
         )
         self.store = Store(db)
         self.operations = Operations(self.seed, self.profile, self.calendar)
+        self._access_tokens = _tokens.AccessCache()
         self._open_world()
         begin = _as_datetime(start, "start") or datetime.now(UTC).replace(microsecond=0)
         saved = self.store.get_meta("now")
@@ -390,17 +391,12 @@ class Simulator:
         return self._access_cache().client(self.ids, access_token, to_micros(at))
 
     def _access_cache(self) -> _tokens.AccessCache:
-        """The access tokens already vouched for in this world, made on first use.
+        """The access tokens already vouched for in this world.
 
         Keyed by `self.ids`, which a reset or a restore replaces (`_open_world`), so
         tokens of a replaced world are forgotten with it.
         """
-        cache = self.__dict__.get("_access_tokens")
-        if cache is None:
-            # setdefault is atomic: two threads racing here end up with the same cache.
-            cache = self.__dict__.setdefault("_access_tokens", _tokens.AccessCache())
-        assert isinstance(cache, _tokens.AccessCache)  # noqa: S101 - only ever set above
-        return cache
+        return self._access_tokens
 
     def _issue_tokens(self, client_id: str, refresh: str | None) -> dict[str, Any]:
         with self.store.transaction() as conn:

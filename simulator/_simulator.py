@@ -320,10 +320,14 @@ class Simulator:
         """Run the work that fell due while a running clock moved on."""
         now = to_micros(self.clock.now())
         if now > self._processed_until:
-            self._run_until(now)
+            # A world in memory keeps its clock with it only for a snapshot (which saves
+            # it): a running clock's every request need not write it.
+            self._run_until(now, save=self.store.path is not None)
 
-    def _run_until(self, target: int) -> int:
+    def _run_until(self, target: int, *, save: bool = True) -> int:
         applied, self._processed_until = self.timeline.run_until(self._processed_until, target)
+        if not save:
+            return applied
         with self.store.transaction() as conn:
             Store.put_meta(conn, "now", str(target))
             Store.put_meta(conn, "processed_until", str(self._processed_until))

@@ -25,7 +25,6 @@ class Change:
     """One changed field of one order."""
 
     order_id: str
-    client_id: str
     at: int
     column: str
     old: object

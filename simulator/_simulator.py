@@ -729,7 +729,6 @@ class Simulator:
                 log = [
                     _changes.Change(
                         order_id,
-                        client_id,
                         now,
                         key,
                         old,
@@ -745,7 +744,6 @@ class Simulator:
                     log.append(
                         _changes.Change(
                             order_id,
-                            client_id,
                             now,
                             "status",
                             row.status,

@@ -138,6 +138,10 @@ class Simulator:
         self.store = Store(db)
         self.operations = Operations(self.seed, self.profile, self.calendar)
         self._access_tokens = _tokens.AccessCache()
+        self._due_cache: tuple[int, int | None] | None = None
+        """`(store generation, next due instant)`, as `_quiet_until` last asked."""
+        self._inline = False
+        """Whether the running call is an inline one (`call_if_idle`), which must not wait."""
         self._open_world()
         begin = _as_datetime(start, "start") or datetime.now(UTC).replace(microsecond=0)
         saved = self.store.get_meta("now")
@@ -225,10 +229,11 @@ class Simulator:
 
         For an event loop, which must never block on the engine's lock or on a long
         catch-up, and runs `work` in a worker thread when this refuses. `work` starts only
-        when no other call holds the engine, the clock is frozen and the world has caught
-        up to it: its engine calls then take the (re-entrant) lock at once and find no due
-        work to run. Its SQL is bounded too: past about a millisecond of it (a filter that
-        scans many orders), SQLite interrupts it and it counts as not run.
+        when no other call holds the engine; its engine calls then take the (re-entrant)
+        lock at once, and if one would have to run due work first (a running clock passed
+        a tick), or write to catch up (a file store), it stops there and counts as not run.
+        Its SQL is bounded too: past about a millisecond of it (a filter that scans many
+        orders), SQLite interrupts it and it counts as not run.
 
         Args:
             work: engine reads only (an interrupted read leaves the world as it was).
@@ -247,16 +252,18 @@ class Simulator:
 
         conn = self.store.conn
         try:
-            if self.clock.mode is not ClockMode.FROZEN or self.settled_now() is None:
-                return None
             conn.set_progress_handler(over_budget, _STEPS_PER_CHECK)
+            self._inline = True
             try:
                 return (work(),)
+            except _WouldWait:
+                return None  # a catch-up with work to run: that is the thread's to do
             except sqlite3.OperationalError:
                 if checks * _STEPS_PER_CHECK > _IDLE_SQL_STEPS:
                     return None  # interrupted by over_budget
                 raise
             finally:
+                self._inline = False
                 conn.set_progress_handler(None, 0)
         finally:
             self.store.lock.release()
@@ -317,12 +324,37 @@ class Simulator:
                 self.clock.run(speed)
 
     def _catch_up(self) -> None:
-        """Run the work that fell due while a running clock moved on."""
+        """Run the work that fell due while a running clock moved on.
+
+        Raises:
+            _WouldWait: in an inline call (`call_if_idle`), when catching up means running
+                due work or writing to the store.
+        """
         now = to_micros(self.clock.now())
-        if now > self._processed_until:
-            # A world in memory keeps its clock with it only for a snapshot (which saves
-            # it): a running clock's every request need not write it.
-            self._run_until(now, save=self.store.path is not None)
+        if now <= self._processed_until:
+            return
+        durable = self.store.path is not None
+        if not durable and self._quiet_until(now):
+            # Nothing fell due: the world is as it was, only later. A world in memory keeps
+            # its clock with it only for a snapshot, which saves it.
+            self._processed_until = now
+            return
+        if self._inline:
+            raise _WouldWait
+        self._run_until(now, save=durable)
+
+    def _quiet_until(self, now: int) -> bool:
+        """Whether no work falls due after the processed instant up to `now`.
+
+        The next due instant is asked of the store once, then remembered until the store
+        changes: a running clock's requests between two ticks ask nothing of SQLite.
+        """
+        generation = self.store.generation
+        cached = self._due_cache
+        if cached is None or cached[0] != generation:
+            cached = self._due_cache = (generation, self.timeline.next_due(self._processed_until))
+        due = cached[1]
+        return due is None or due > now
 
     def _run_until(self, target: int, *, save: bool = True) -> int:
         applied, self._processed_until = self.timeline.run_until(self._processed_until, target)
@@ -1044,6 +1076,10 @@ class Simulator:
     def close(self) -> None:
         """Close the store (a durable world stays on disk)."""
         self.store.close()
+
+
+class _WouldWait(Exception):
+    """An inline call reached work it must not do on an event loop (`call_if_idle`)."""
 
 
 def _check_seed(stored: str, seed: int) -> None:

@@ -255,6 +255,8 @@ class Store:
         """
         self.path = None if path is None else Path(path)
         self.lock = threading.RLock()
+        self.generation = 0
+        """Counts the writes committed: a reader's cached answer holds while it is unchanged."""
         self.conn = self._connect()
         self.checkpointer = None if self.path is None else Checkpointer(self.path)
 
@@ -321,6 +323,7 @@ class Store:
                 self.conn.execute("ROLLBACK")
                 raise
             self.conn.execute("COMMIT")
+            self.generation += 1
             if self.checkpointer is not None:
                 self.checkpointer.nudge()
 
@@ -369,6 +372,7 @@ class Store:
                 raise StoreError(f"{path} is not a simulator snapshot: {error}") from error
             finally:
                 source.close()
+            self.generation += 1
             if self.checkpointer is not None:
                 self.checkpointer.nudge()
 

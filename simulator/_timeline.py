@@ -152,6 +152,14 @@ class Timeline:
             processed_until = max(processed_until, due)
         return applied, max(processed_until, target)
 
+    def next_due(self, after: int) -> int | None:
+        """The first instant after `after` with work due (`after` itself if work is overdue).
+
+        None when nothing is scheduled and no order is Pending. The answer holds until the
+        store next changes (`Store.generation`): time passing alone does not change it.
+        """
+        return self._next_due(after)
+
     def _next_due(self, after: int) -> int | None:
         conn = self.store.conn
         candidates: list[int] = []

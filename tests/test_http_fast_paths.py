@@ -257,10 +257,38 @@ class TestCallIfIdle:
             release.set()
             thread.join()
 
-    def test_refused_on_a_running_clock(self) -> None:
-        """A running clock always has a catch-up to run first, which may be long."""
-        sim = new_sim(mode="running", monotonic=lambda: 0.0)
-        assert sim.call_if_idle(lambda: sim.now) is None
+    def test_runs_on_a_running_clock_with_nothing_due(self) -> None:
+        """Between ticks, a running clock's catch-up is only the clock moving: it runs."""
+        real = [0.0]
+        sim = new_sim(mode="running", monotonic=lambda: real[0])
+        order = sim.create_order(payload(sim, 1))
+        real[0] = 3_600.0
+        now = sim.call_if_idle(lambda: sim.now.isoformat())  # noqa: PLW0108 - read inside
+        assert now == ("2026-03-02T13:00:00+00:00",)
+        assert sim.call_if_idle(lambda: sim.get_order(order["id"])["status"]) == ("Pending",)
+
+    def test_refused_when_due_work_must_run_first(self) -> None:
+        """Past the nightly batch, the catch-up is work: refused, and nothing of it done."""
+        real = [0.0]
+        sim = new_sim(mode="running", monotonic=lambda: real[0])
+        order = sim.create_order(payload(sim, 1))
+        real[0] = 24 * 3_600.0  # past 2026-03-03T08:00Z
+        assert sim.call_if_idle(lambda: sim.get_order(order["id"])) is None
+        (status,) = sim.store.query("SELECT status FROM orders")[0]
+        assert status == "Pending"  # the batch waits for a call that may run it
+        assert sim.get_order(order["id"])["status"] == "Accepted"
+        assert sim.call_if_idle(lambda: sim.get_order(order["id"])["status"]) == ("Accepted",)
+
+    def test_refused_when_catching_up_writes(self, tmp_path: Path) -> None:
+        """A file store saves its clock at each catch-up: a write, so not on the loop."""
+        real = [0.0]
+        sim = new_sim(mode="running", monotonic=lambda: real[0], db=tmp_path / "world.db")
+        try:
+            real[0] = 60.0
+            assert sim.call_if_idle(lambda: sim.now) is None
+            assert sim.now.isoformat() == "2026-03-02T12:01:00+00:00"
+        finally:
+            sim.close()
 
     def test_long_sql_is_interrupted(self) -> None:
         """A read past its SQL budget stops and counts as not run; the store still works."""
@@ -325,10 +353,10 @@ class TestOneHop:
             assert response.headers["X-Sim-Time"] == START
             assert hops.take() == 0, path
 
-    async def test_writes_and_running_clocks_take_one(
+    async def test_running_clock_reads_hop_only_when_work_fell_due(
         self, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        """A write, or any read on a running clock: one hop, identity and time included."""
+        """On a running clock a read takes no hop between ticks, one past the batch; a write one."""
         real = [0.0]
         sim = new_sim(mode="running", monotonic=lambda: real[0])
         hops = Hops(monkeypatch)
@@ -339,9 +367,15 @@ class TestOneHop:
         real[0] = 30.0
         response = await api.get(f"/v2/orders/{order['id']}")
         assert response.headers["X-Sim-Time"] == "2026-03-02T12:00:30Z"
-        assert hops.take() == 1
+        assert response.json()["order"]["status"] == "Pending"
+        assert hops.take() == 0
         response = await api.put(f"/v2/orders/{order['id']}", json={"note": "hi"})
         assert response.status_code == 200
+        assert hops.take() == 1
+        real[0] = 20 * 3_600.0  # 2026-03-03T08:00Z: the nightly batch falls due
+        response = await api.get(f"/v2/orders/{order['id']}")
+        assert response.json()["order"]["status"] == "Accepted"
+        assert response.headers["X-Sim-Time"] == "2026-03-03T08:00:00Z"
         assert hops.take() == 1
 
     async def test_advance_reports_the_time_it_moved_to(self) -> None:

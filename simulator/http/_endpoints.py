@@ -165,7 +165,7 @@ async def _dispatch(operation: Operation, request: Request, server: Server) -> R
     if operation.inline:
         # A hop to a worker thread and back costs as much as a lookup by key, so a cheap
         # read runs right here when nothing can make it wait: no other call holds the
-        # engine's lock, the clock is frozen and the world has caught up to it.
+        # engine's lock and catching up to the clock has no work to run.
         done = server.sim.call_if_idle(work)
         if done is not None:
             return done[0]

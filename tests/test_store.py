@@ -68,3 +68,33 @@ class TestCheckpointer:
             assert store.checkpointer is None
         finally:
             store.close()
+
+
+class TestSnapshotAcrossStores:
+    """A snapshot restores into a world of the other kind (their page sizes differ)."""
+
+    def test_file_world_into_memory_and_back(self, tmp_path: Path) -> None:
+        """Orders, history and clock survive file -> snapshot -> memory -> snapshot -> file."""
+        start = "2026-03-02T17:00:00Z"
+        durable = Simulator(start=start, db=tmp_path / "world.db")
+        product = durable.list_products()[0]["id"]
+        order = durable.create_order(order_payload(product))
+        durable.advance(seconds=3 * 86_400)
+        durable.snapshot(tmp_path / "from-file.db")
+        expected = (durable.get_order(order["id"]), durable.history(order["id"]), durable.now)
+        durable.close()
+
+        memory = Simulator(start=start)
+        assert memory.store.query("PRAGMA page_size") != [(4096,)]
+        memory.restore(tmp_path / "from-file.db")
+        assert (memory.get_order(order["id"]), memory.history(order["id"]), memory.now) == expected
+        memory.snapshot(tmp_path / "from-memory.db")
+        memory.close()
+
+        back = Simulator(start=start, db=tmp_path / "other.db")
+        try:
+            back.restore(tmp_path / "from-memory.db")
+            assert back.get_order(order["id"]) == expected[0]
+            assert back.history(order["id"]) == expected[1]
+        finally:
+            back.close()

@@ -12,8 +12,14 @@ import time
 from pathlib import Path
 from typing import Any, Self
 
+from simulator._store import MEMORY_PAGE_SIZE
+
 SQLITE_PRAGMAS = {
-    "memory": ("PRAGMA journal_mode=MEMORY", "PRAGMA synchronous=OFF"),
+    "memory": (
+        f"PRAGMA page_size={MEMORY_PAGE_SIZE}",
+        "PRAGMA journal_mode=MEMORY",
+        "PRAGMA synchronous=OFF",
+    ),
     "file": ("PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL"),
 }
 """The store's own pragmas per kind of store, so baselines run under the same settings."""

@@ -172,7 +172,7 @@ _FILE_CACHE_KIB = 1024 * 1024
 default 2 MB it writes them out and reads them back mid-batch, taking twice as long."""
 
 
-_MEMORY_PAGE_SIZE = 16384
+MEMORY_PAGE_SIZE = 16384
 """Page size of an in-memory store. With SQLite's 4 KB pages, every order document takes a
 page of its own and a commit's cost grew with the store (a 3,400-byte document inserted
 under a random-key index: the commit took 2 us at first, 20 to 106 us past 50,000 orders);
@@ -271,7 +271,7 @@ class Store:
         conn = sqlite3.connect(target, isolation_level=None, check_same_thread=False)
         try:
             if self.path is None:
-                conn.execute(f"PRAGMA page_size={_MEMORY_PAGE_SIZE}")
+                conn.execute(f"PRAGMA page_size={MEMORY_PAGE_SIZE}")
                 conn.execute("PRAGMA journal_mode=MEMORY")
                 conn.execute("PRAGMA synchronous=OFF")
             else:

@@ -399,11 +399,7 @@ class Timeline:
             plan.after_ship,
             self.ids.issue("fulfillment"),
             self.ids.last("fulfillment"),
-            parcel.carrier,
-            parcel.service,
-            parcel.tracking_number,
-            parcel.tracking_url,
-            parcel.weight,
+            *_parcel_facts(parcel),
             parcel.expected_delivery,
         )
 
@@ -416,15 +412,22 @@ class Timeline:
             order.id,
             order.client_id,
             self.ids.last("fulfillment"),
-            parcel.carrier,
-            parcel.service,
-            parcel.tracking_number,
-            parcel.tracking_url,
-            parcel.weight,
+            *_parcel_facts(parcel),
             at,
             at,
             parcel.expected_delivery,
         )
+
+
+def _parcel_facts(parcel: Shipment) -> tuple[str, str, str, str, float]:
+    """A parcel's columns, in the order `plans` and `fulfillments` both keep them."""
+    return (
+        parcel.carrier,
+        parcel.service,
+        parcel.tracking_number,
+        parcel.tracking_url,
+        parcel.weight,
+    )
 
 
 def _sources(event: Event) -> list[OrderStatus]:

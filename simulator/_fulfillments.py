@@ -16,7 +16,7 @@ from simulator._timefmt import iso
 
 if TYPE_CHECKING:
     import sqlite3
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Sequence
 
 
 INSERT_SQL = (
@@ -41,16 +41,14 @@ SHIPPED_STATUS_ID = stable_uuid("fulfillment-status", "shipped")
 """The provider's `status_id` of a shipped fulfillment."""
 
 
-def render(row: Sequence[Any], order: Mapping[str, Any] | None = None) -> dict[str, Any]:
+def render(row: Sequence[Any]) -> dict[str, Any]:
     """The fulfillment in the provider's shape, from a row selected with `_SELECT`.
 
     Args:
         row: the fulfillment's columns and, last, its order's stored document text.
-        order: that document already decoded (for a caller rendering several of one order).
     """
     fid, order_id, number, carrier, service, tracking, url, weight, pickup, updated, due = row[:11]
-    if order is None:
-        order = json.loads(row[11])
+    order = json.loads(row[11])
     consumer = order.get("consumer") or {}
     return {
         "id": fid,

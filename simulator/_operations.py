@@ -24,7 +24,7 @@ from simulator._timefmt import from_micros, to_micros
 
 if TYPE_CHECKING:
     import random
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
 
     from lifecycle._calendar import Calendar
     from simulator._profile import OperationsProfile
@@ -35,7 +35,7 @@ PLAN = "plan"
 """The first step after acceptance: OKC's review, then the production run is planned. Short,
 because the nightly batch writes it into every order it accepts."""
 BEGIN_PRODUCTION = "begin_production"
-"""Production starts now as planned (`Plan`); the bulk path takes it, else as `start_production`."""
+"""Production starts now as planned (`Plan`); the bulk path takes it, else `step` does."""
 SHIP = "ship"
 DELIVER = "deliver"
 RETURN = "return"
@@ -184,7 +184,7 @@ class Operations:
         `accepted_at` matters to the production steps only, which come before anything else
         can change an accepted order: the caller passes the order's last change.
         """
-        if step in (PLAN, BEGIN_PRODUCTION, START_PRODUCTION):
+        if step in (PLAN, BEGIN_PRODUCTION):
             return self._start_production(order_id, at, accepted_at, trigger)
         if step == SHIP:
             if trigger is not None and trigger.kind is TriggerKind.FAIL:
@@ -237,13 +237,9 @@ class Operations:
             delay += trigger.days or 0
         # Every order accepted by one batch shares `accepted_at`, and delays are a few whole
         # days: a tick of ten thousand orders asks the calendar a handful of questions.
-        key = (accepted_at, delay)
-        start = self._starts.get(key)
-        if start is None:
-            if len(self._starts) >= _MEMO_SIZE:
-                self._starts.clear()
-            start = self._starts[key] = self._start_after(accepted_at, delay)
-        return start
+        return _remembered(
+            self._starts, (accepted_at, delay), lambda: self._start_after(accepted_at, delay)
+        )
 
     def _start_after(self, accepted_at: int, delay: int) -> int:
         """The tick production starts on: `delay` business days after acceptance."""
@@ -280,12 +276,13 @@ class Operations:
         days = rng.randint(low, high)
         if trigger is not None and trigger.kind is TriggerKind.DELAY_DELIVERY:
             days += trigger.days or 0
-        arrival = self._arrivals.get((at, days))
-        if arrival is None:
-            if len(self._arrivals) >= _MEMO_SIZE:
-                self._arrivals.clear()
-            after = from_micros(at) + timedelta(days=days)
-            arrival = self._arrivals[at, days] = to_micros(self.calendar.next_status_tick(after))
+        arrival = _remembered(
+            self._arrivals,
+            (at, days),
+            lambda: to_micros(
+                self.calendar.next_status_tick(from_micros(at) + timedelta(days=days))
+            ),
+        )
         weight = math.floor(rng.uniform(0.3, 1.5) * 100) / 100
         return Shipment(
             carrier.name,
@@ -295,3 +292,15 @@ class Operations:
             arrival,
             weight,
         )
+
+
+def _remembered(
+    memo: dict[tuple[int, int], int], key: tuple[int, int], work: Callable[[], int]
+) -> int:
+    """`work()`, answered from `memo` when asked before (emptied past `_MEMO_SIZE` answers)."""
+    known = memo.get(key)
+    if known is None:
+        if len(memo) >= _MEMO_SIZE:
+            memo.clear()
+        known = memo[key] = work()
+    return known

@@ -313,7 +313,7 @@ def new_order_document(fields: Mapping[str, Any]) -> dict[str, Any]:
 
 def stored_text(doc: Mapping[str, Any]) -> str:
     """The JSON text the store keeps for an order: the document without its overlaid keys."""
-    if "status" in doc or "state" in doc or "updated_at" in doc:
+    if any(key in doc for key in OVERLAID):
         doc = {k: v for k, v in doc.items() if k not in OVERLAID}
     return _json.dumps(doc)
 

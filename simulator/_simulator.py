@@ -138,6 +138,8 @@ class Simulator:
         self.store = Store(db)
         self.operations = Operations(self.seed, self.profile, self.calendar)
         self._access_tokens = _tokens.AccessCache()
+        """Access tokens already vouched for, keyed by `self.ids`: a reset or a restore
+        replaces it (`_open_world`), and the tokens of the replaced world are forgotten."""
         self._due_cache: tuple[int, int | None] | None = None
         """`(store generation, next due instant)`, as `_quiet_until` last asked."""
         self._inline = False
@@ -410,7 +412,7 @@ class Simulator:
         """
         with self.store.lock:
             self._catch_up()
-            now, cache = self._stamp(), self._access_cache()
+            now, cache = self._stamp(), self._access_tokens
             client_id = cache.client(self.ids, access_token, now)
             if client_id is None:
                 conn = self.store.conn
@@ -424,15 +426,7 @@ class Simulator:
         Reads memory only (no lock, no catch-up); None means ask `authorize`, which also
         says why a token is refused.
         """
-        return self._access_cache().client(self.ids, access_token, to_micros(at))
-
-    def _access_cache(self) -> _tokens.AccessCache:
-        """The access tokens already vouched for in this world.
-
-        Keyed by `self.ids`, which a reset or a restore replaces (`_open_world`), so
-        tokens of a replaced world are forgotten with it.
-        """
-        return self._access_tokens
+        return self._access_tokens.client(self.ids, access_token, to_micros(at))
 
     def _issue_tokens(self, client_id: str, refresh: str | None) -> dict[str, Any]:
         with self.store.transaction() as conn:

@@ -69,55 +69,41 @@ _UNPLAN_SQL = "DELETE FROM plans WHERE order_seq = ?"
 
 # The planned steps, run in bulk: `o` is a due order, `p` its plan. Every statement picks the
 # same orders: due by now, waiting for the step, in the status the step moves from.
-_LOG_PLANNED = (
+_WAITING = "o.next_event_at <= :at AND o.next_event = :step AND o.status = :src"
+_IN_ORDER = " ORDER BY o.next_event_at, o.seq"
+_LOG_SELECT = (
     "INSERT INTO order_log (order_seq, at, column_name, old_data, new_data, event, "
     "actor, reason, prev_updated_at) "
     "SELECT o.seq, :at, 'status', o.status, :dest, :event, 'operations', :reason, "
-    "o.updated_at FROM orders o JOIN plans p ON p.order_seq = o.seq "
-    "WHERE o.next_event_at <= :at AND o.next_event = :step AND o.status = :src "
-    "ORDER BY o.next_event_at, o.seq"
+    "o.updated_at FROM orders o "
 )
+_LOG_PLANNED = _LOG_SELECT + "JOIN plans p ON p.order_seq = o.seq WHERE " + _WAITING + _IN_ORDER
 _BEGIN_PLANNED = (
-    "UPDATE orders AS o SET status = :dest, updated_at = :at, next_event = 'ship', "
-    "next_event_at = p.ship_at FROM plans p WHERE p.order_seq = o.seq "
-    "AND o.next_event_at <= :at AND o.next_event = :step AND o.status = :src"
+    "UPDATE orders AS o SET status = :dest, updated_at = :at, next_event = 'ship', "  # noqa: S608
+    "next_event_at = p.ship_at FROM plans p WHERE p.order_seq = o.seq AND " + _WAITING
 )
 _SHIP_PLANNED = (
     "INSERT INTO fulfillments (id, order_seq, order_id, client_id, number, carrier, service, "
     "tracking_number, tracking_url, weight, created_at, updated_at, delivery_at) "
     "SELECT p.fulfillment_id, o.seq, o.id, o.client_id, p.number, p.carrier, p.service, "
     "p.tracking_number, p.tracking_url, p.weight, :at, :at, p.delivery_at "
-    "FROM orders o JOIN plans p ON p.order_seq = o.seq "
-    "WHERE o.next_event_at <= :at AND o.next_event = :step AND o.status = :src "
-    "ORDER BY o.next_event_at, o.seq"
+    "FROM orders o JOIN plans p ON p.order_seq = o.seq WHERE " + _WAITING + _IN_ORDER
 )
 _MOVE_SHIPPED = (
-    "UPDATE orders AS o SET status = :dest, updated_at = :at, next_event = p.after_ship, "
-    "next_event_at = p.delivery_at FROM plans p WHERE p.order_seq = o.seq "
-    "AND o.next_event_at <= :at AND o.next_event = :step AND o.status = :src"
+    "UPDATE orders AS o SET status = :dest, updated_at = :at, next_event = p.after_ship, "  # noqa: S608
+    "next_event_at = p.delivery_at FROM plans p WHERE p.order_seq = o.seq AND " + _WAITING
 )
 # Delivery needs no plan (shipping used it up); the plan row goes with it.
+_WAITING_SEQS = "(SELECT o.seq FROM orders o WHERE " + _WAITING + ")"  # noqa: S608
 _DELIVER_PARCELS = (
-    "UPDATE fulfillments SET delivery_at = :at, updated_at = :at WHERE order_seq IN "
-    "(SELECT o.seq FROM orders o "
-    "WHERE o.next_event_at <= :at AND o.next_event = :step AND o.status = :src)"
+    "UPDATE fulfillments SET delivery_at = :at, updated_at = :at WHERE order_seq IN "  # noqa: S608
+    + _WAITING_SEQS
 )
-_DROP_PLANS = (
-    "DELETE FROM plans WHERE order_seq IN (SELECT o.seq FROM orders o "
-    "WHERE o.next_event_at <= :at AND o.next_event = :step AND o.status = :src)"
-)
-_LOG_DELIVERED = (
-    "INSERT INTO order_log (order_seq, at, column_name, old_data, new_data, event, "
-    "actor, reason, prev_updated_at) "
-    "SELECT o.seq, :at, 'status', o.status, :dest, :event, 'operations', :reason, "
-    "o.updated_at FROM orders o "
-    "WHERE o.next_event_at <= :at AND o.next_event = :step AND o.status = :src "
-    "ORDER BY o.next_event_at, o.seq"
-)
+_DROP_PLANS = "DELETE FROM plans WHERE order_seq IN " + _WAITING_SEQS  # noqa: S608
+_LOG_DELIVERED = _LOG_SELECT + "WHERE " + _WAITING + _IN_ORDER
 _MOVE_DELIVERED = (
-    "UPDATE orders AS o SET status = :dest, updated_at = :at, next_event = NULL, "
-    "next_event_at = NULL "
-    "WHERE o.next_event_at <= :at AND o.next_event = :step AND o.status = :src"
+    "UPDATE orders AS o SET status = :dest, updated_at = :at, next_event = NULL, "  # noqa: S608
+    "next_event_at = NULL WHERE " + _WAITING
 )
 _MOVE_SQL = (
     "UPDATE orders SET status = ?, updated_at = ?, next_event = ?, next_event_at = ?, "
@@ -145,7 +131,7 @@ class Timeline:
         """
         applied = 0
         while True:
-            due = self._next_due(processed_until)
+            due = self.next_due(processed_until)
             if due is None or due > target:
                 break
             applied += self._run_instant(due)
@@ -158,9 +144,6 @@ class Timeline:
         None when nothing is scheduled and no order is Pending. The answer holds until the
         store next changes (`Store.generation`): time passing alone does not change it.
         """
-        return self._next_due(after)
-
-    def _next_due(self, after: int) -> int | None:
         conn = self.store.conn
         candidates: list[int] = []
         (earliest,) = conn.execute(
@@ -277,18 +260,18 @@ class Timeline:
             How many orders changed status.
         """
         moved = 0
-        for source in _sources(Event.DELIVER):
+        for source in _SOURCES[Event.DELIVER]:
             params = self._params(at, DELIVER, Event.DELIVER, source, "delivered by the carrier")
             conn.execute(_DELIVER_PARCELS, params)
             conn.execute(_DROP_PLANS, params)
             conn.execute(_LOG_DELIVERED, params)
             moved += conn.execute(_MOVE_DELIVERED, params).rowcount
-        for source in _sources(Event.SHIP):
+        for source in _SOURCES[Event.SHIP]:
             params = self._params(at, SHIP, Event.SHIP, source, "shipped")
             conn.execute(_SHIP_PLANNED, params)
             conn.execute(_LOG_PLANNED, params)
             moved += conn.execute(_MOVE_SHIPPED, params).rowcount
-        for source in _sources(Event.START_PRODUCTION):
+        for source in _SOURCES[Event.START_PRODUCTION]:
             params = self._params(
                 at, BEGIN_PRODUCTION, Event.START_PRODUCTION, source, "production started"
             )
@@ -430,6 +413,7 @@ def _parcel_facts(parcel: Shipment) -> tuple[str, str, str, str, float]:
     )
 
 
-def _sources(event: Event) -> list[OrderStatus]:
-    """The statuses `event` moves an order from, read off the transition table."""
-    return [source for (source, moved), _dest in DEST.items() if moved is event]
+_SOURCES: dict[Event, list[OrderStatus]] = {
+    event: [source for (source, moved) in DEST if moved is event] for event in Event
+}
+"""The statuses each event moves an order from, read off the transition table."""

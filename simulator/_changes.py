@@ -24,7 +24,7 @@ SYSTEM_USER = "00000000-0000-4000-8000-000000000000"
 class Change:
     """One changed field of one order."""
 
-    order_id: str
+    order_seq: int
     at: int
     column: str
     old: object
@@ -59,10 +59,10 @@ def record(conn: sqlite3.Connection, *changes: Change) -> None:
     conn.executemany(
         "INSERT INTO order_log (order_seq, at, column_name, old_data, new_data, "
         "event, actor, reason, prev_updated_at) "
-        "VALUES ((SELECT seq FROM orders WHERE id = ?), ?, ?, ?, ?, ?, ?, ?, ?)",
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             (
-                c.order_id,
+                c.order_seq,
                 c.at,
                 c.column,
                 log_text(c.old),
@@ -77,13 +77,12 @@ def record(conn: sqlite3.Connection, *changes: Change) -> None:
     )
 
 
-def status_history(conn: sqlite3.Connection, order_id: str) -> list[dict[str, Any]]:
+def status_history(conn: sqlite3.Connection, order_seq: int) -> list[dict[str, Any]]:
     """Every status change of an order, oldest first."""
     rows = conn.execute(
         "SELECT at, old_data, new_data, event, actor, reason FROM order_log "
-        "WHERE order_seq = (SELECT seq FROM orders WHERE id = ?) AND column_name = 'status' "
-        "ORDER BY seq",
-        (order_id,),
+        "WHERE order_seq = ? AND column_name = 'status' ORDER BY seq",
+        (order_seq,),
     ).fetchall()
     return [
         {"at": iso(at), "from": old, "to": new, "event": event, "actor": actor, "reason": reason}
@@ -92,13 +91,24 @@ def status_history(conn: sqlite3.Connection, order_id: str) -> list[dict[str, An
 
 
 def transaction_rows(
-    conn: sqlite3.Connection, order_id: str, client_id: str, id_salt: tuple[object, ...]
+    conn: sqlite3.Connection,
+    order: tuple[int, str],
+    client_id: str,
+    id_salt: tuple[object, ...],
 ) -> list[dict[str, Any]]:
-    """An order's log in the provider's `OrderTransactionLogs` shape, plus event/actor/reason."""
+    """An order's log in the provider's `OrderTransactionLogs` shape, plus event/actor/reason.
+
+    Args:
+        conn: the store.
+        order: the order's `seq` and id.
+        client_id: its client.
+        id_salt: what makes the rows' ids this world's.
+    """
+    order_seq, order_id = order
     rows = conn.execute(
         "SELECT seq, at, column_name, old_data, new_data, event, actor, reason "
-        "FROM order_log WHERE order_seq = (SELECT seq FROM orders WHERE id = ?) ORDER BY seq",
-        (order_id,),
+        "FROM order_log WHERE order_seq = ? ORDER BY seq",
+        (order_seq,),
     ).fetchall()
     return [
         {

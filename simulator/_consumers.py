@@ -63,12 +63,21 @@ def check_fields(payload: object, *, creating: bool) -> dict[str, Any]:
 
 def insert(
     conn: sqlite3.Connection,
-    consumer_id: str,
+    consumer: tuple[int, str],
     client_id: str,
     fields: Mapping[str, Any],
     now: int,
 ) -> dict[str, Any]:
-    """Store a new consumer and return it."""
+    """Store a new consumer and return it.
+
+    Args:
+        conn: the store, inside the caller's transaction.
+        consumer: its number (the row's key; what the id reads back to) and id.
+        client_id: its client.
+        fields: the fields sent.
+        now: when.
+    """
+    number, consumer_id = consumer
     body: dict[str, Any] = {
         "id": consumer_id,
         "client_id": client_id,
@@ -84,20 +93,22 @@ def insert(
     }
     body.update(fields)
     conn.execute(
-        "INSERT INTO consumers (id, client_id, created_at, updated_at, doc) VALUES (?, ?, ?, ?, ?)",
-        (consumer_id, client_id, now, now, _json.dumps(body)),
+        "INSERT INTO consumers (seq, id, client_id, created_at, updated_at, doc) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        (number, consumer_id, client_id, now, now, _json.dumps(body)),
     )
     return body
 
 
-def get(conn: sqlite3.Connection, consumer_id: str, client_id: str) -> dict[str, Any]:
-    """One of the client's consumers.
+def get(conn: sqlite3.Connection, number: int, consumer_id: str, client_id: str) -> dict[str, Any]:
+    """One of the client's consumers, by its id and the number the id reads back to.
 
     Raises:
         NotFound: no such consumer for this client.
     """
     row = conn.execute(
-        "SELECT doc FROM consumers WHERE id = ? AND client_id = ?", (consumer_id, client_id)
+        "SELECT doc FROM consumers WHERE seq = ? AND id = ? AND client_id = ?",
+        (number, consumer_id, client_id),
     ).fetchone()
     if row is None:
         raise NotFound(f"No consumer with id '{consumer_id}'.")
@@ -105,34 +116,43 @@ def get(conn: sqlite3.Connection, consumer_id: str, client_id: str) -> dict[str,
     return body
 
 
-def exists(conn: sqlite3.Connection, consumer_id: str, client_id: str) -> bool:
-    """Whether the client has this consumer."""
+def exists(conn: sqlite3.Connection, number: int, consumer_id: str, client_id: str) -> bool:
+    """Whether the client has this consumer (`number`: what its id reads back to)."""
     row = conn.execute(
-        "SELECT 1 FROM consumers WHERE id = ? AND client_id = ?", (consumer_id, client_id)
+        "SELECT 1 FROM consumers WHERE seq = ? AND id = ? AND client_id = ?",
+        (number, consumer_id, client_id),
     ).fetchone()
     return row is not None
 
 
 def update(
     conn: sqlite3.Connection,
-    consumer_id: str,
+    consumer: tuple[int, str],
     client_id: str,
     fields: Mapping[str, Any],
     now: int,
 ) -> dict[str, Any]:
     """Change a consumer's fields (a no-op leaves `updated_at` alone) and return it.
 
+    Args:
+        conn: the store, inside the caller's transaction.
+        consumer: the number its id reads back to (0 for none), and the id.
+        client_id: the client that must own it.
+        fields: the fields sent.
+        now: when.
+
     Raises:
         NotFound: no such consumer for this client.
     """
-    body = get(conn, consumer_id, client_id)
+    number, consumer_id = consumer
+    body = get(conn, number, consumer_id, client_id)
     changed = {key: value for key, value in fields.items() if body.get(key) != value}
     if changed:
         body.update(changed)
         body["updated_at"] = iso(now)
         conn.execute(
-            "UPDATE consumers SET doc = ?, updated_at = ? WHERE id = ?",
-            (_json.dumps(body), now, consumer_id),
+            "UPDATE consumers SET doc = ?, updated_at = ? WHERE seq = ?",
+            (_json.dumps(body), now, number),
         )
     return body
 

@@ -20,11 +20,11 @@ if TYPE_CHECKING:
 
 
 INSERT_SQL = (
-    "INSERT INTO fulfillments (id, order_seq, order_id, client_id, number, carrier, service, "
+    "INSERT INTO fulfillments (id, order_seq, order_id, client_id, seq, carrier, service, "
     "tracking_number, tracking_url, weight, created_at, updated_at, delivery_at) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
-"""Stores a parcel: `(id, order_seq, order_id, client_id, number, carrier, service,
+"""Stores a parcel: `(id, order_seq, order_id, client_id, number (its seq), carrier, service,
 tracking_number, tracking_url, weight, pickup micros, updated micros, expected delivery
 micros)`."""
 
@@ -32,7 +32,7 @@ DELIVER_SQL = "UPDATE fulfillments SET delivery_at = ?, updated_at = ? WHERE ord
 """Dates an order's parcels delivered: `(delivered micros, updated micros, order_seq)`."""
 
 _SELECT = (
-    "SELECT f.id, f.order_id, f.number, f.carrier, f.service, f.tracking_number, "
+    "SELECT f.id, f.order_id, f.seq, f.carrier, f.service, f.tracking_number, "
     "f.tracking_url, f.weight, f.created_at, f.updated_at, f.delivery_at, d.doc "
     "FROM fulfillments f JOIN order_docs d ON d.seq = f.order_seq "
 )
@@ -94,29 +94,32 @@ def render(row: Sequence[Any]) -> dict[str, Any]:
 
 
 def list_for(
-    conn: sqlite3.Connection, client_id: str, order_id: str | None = None
+    conn: sqlite3.Connection, client_id: str, order_seq: int | None = None
 ) -> list[dict[str, Any]]:
-    """The client's fulfillments, oldest first, optionally of one order."""
-    if order_id is None:
+    """The client's fulfillments, oldest first, optionally of one order (by its `seq`)."""
+    if order_seq is None:
         rows = conn.execute(
             _SELECT + "WHERE f.client_id = ? ORDER BY f.seq", (client_id,)
         ).fetchall()
     else:
         rows = conn.execute(
-            _SELECT + "WHERE f.client_id = ? AND f.order_id = ? ORDER BY f.seq",
-            (client_id, order_id),
+            _SELECT + "WHERE f.order_seq = ? AND f.client_id = ? ORDER BY f.seq",
+            (order_seq, client_id),
         ).fetchall()
     return [render(row) for row in rows]
 
 
-def get(conn: sqlite3.Connection, fulfillment_id: str, client_id: str) -> dict[str, Any]:
-    """One of the client's fulfillments.
+def get(
+    conn: sqlite3.Connection, number: int, fulfillment_id: str, client_id: str
+) -> dict[str, Any]:
+    """One of the client's fulfillments, by its id and the number the id reads back to.
 
     Raises:
         NotFound: no such fulfillment for this client.
     """
     row = conn.execute(
-        _SELECT + "WHERE f.id = ? AND f.client_id = ?", (fulfillment_id, client_id)
+        _SELECT + "WHERE f.seq = ? AND f.id = ? AND f.client_id = ?",
+        (number, fulfillment_id, client_id),
     ).fetchone()
     if row is None:
         raise NotFound(f"No fulfillment with id '{fulfillment_id}'.")

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 
 import orjson
 
+from simulator._idcodec import IdCodec
+
 if TYPE_CHECKING:
     import sqlite3
 
@@ -91,8 +93,17 @@ def secret_token(*parts: object) -> str:
     return hashlib.sha256(":".join(str(p) for p in parts).encode()).hexdigest()
 
 
+LOOKED_UP = frozenset({"order", "consumer", "fulfillment"})
+"""Kinds whose ids read back to their number (`IdCodec`): the store finds such a thing by
+its number, its row's integer key, and keeps no index of the id text."""
+
+
 class IdFactory:
-    """Numbered ids per kind, derived from the seed and the world's epoch, saved with the data."""
+    """Numbered ids per kind, derived from the seed and the world's epoch, saved with the data.
+
+    The ids of `LOOKED_UP` kinds are `IdCodec`'s and read back to their number; the others
+    (an order's lines, pouches and contents, tokens) are hashes of seed, epoch, kind, number.
+    """
 
     def __init__(
         self,
@@ -116,6 +127,7 @@ class IdFactory:
         self.epoch = epoch
         self.counters: dict[str, int] = dict(counters or {})
         self.durable = durable
+        self.codec = IdCodec(seed, epoch)
         self._prefixes: dict[str, str] = {}
 
     def next(self, conn: sqlite3.Connection, kind: str) -> str:
@@ -132,6 +144,8 @@ class IdFactory:
         """
         number = self.counters.get(kind, 0) + 1
         self.counters[kind] = number
+        if kind in LOOKED_UP:
+            return self.codec.make(kind, number)
         prefix = self._prefixes.get(kind)
         if prefix is None:
             prefix = self._prefixes[kind] = f"{self.seed}:{self.epoch}:{kind}:"
@@ -149,6 +163,15 @@ class IdFactory:
             "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             (orjson.dumps(self.counters, option=orjson.OPT_SORT_KEYS).decode(),),
         )
+
+    def number_of(self, kind: str, made: object) -> int:
+        """The number of a `LOOKED_UP` kind's id, or 0 (no row's) when this world made no such id.
+
+        Args:
+            kind: what the id names ("order", "consumer", "fulfillment").
+            made: the id as a caller sent it (any value: a wrong one gives 0).
+        """
+        return self.codec.number(kind, made) or 0
 
     def last(self, kind: str) -> int:
         """The number of the last id issued of a kind."""

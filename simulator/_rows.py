@@ -71,17 +71,23 @@ class OrderRow:
         return _head(self.status.value, self.updated_at), memoryview(self.stored)[1:]
 
 
-def load(conn: sqlite3.Connection, order_id: str, client_id: str | None) -> OrderRow:
+def load(conn: sqlite3.Connection, seq: int, order_id: str, client_id: str | None) -> OrderRow:
     """One order by id, of one client (or of any, for operator calls).
+
+    Args:
+        conn: the store.
+        seq: the number `order_id` reads back to (`IdFactory.number_of`; 0 for none).
+        order_id: the id asked for.
+        client_id: the client that must own it, or None for any.
 
     Raises:
         NotFound: no such order (another client's order is not found either).
     """
-    sql = f"SELECT {ORDER_COLUMNS} FROM orders WHERE id = ?"  # noqa: S608 - fixed columns
-    params: tuple[str, ...] = (order_id,)
+    sql = f"SELECT {ORDER_COLUMNS} FROM orders WHERE seq = ? AND id = ?"  # noqa: S608
+    params: tuple[object, ...] = (seq, order_id)
     if client_id is not None:
         sql += " AND client_id = ?"
-        params = (order_id, client_id)
+        params = (seq, order_id, client_id)
     row = conn.execute(sql, params).fetchone()
     if row is None:
         raise NotFound(f"No order with id '{order_id}'.")

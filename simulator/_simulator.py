@@ -452,7 +452,10 @@ class Simulator:
             fields = _consumers.check_fields(payload, creating=True)
             with self.store.transaction() as conn:
                 consumer_id = self.ids.next(conn, "consumer")
-                return _consumers.insert(conn, consumer_id, client_id, fields, self._stamp())
+                number = self.ids.last("consumer")
+                return _consumers.insert(
+                    conn, (number, consumer_id), client_id, fields, self._stamp()
+                )
 
     def get_consumer(self, consumer_id: str, client: str | None = None) -> dict[str, Any]:
         """One of the client's consumers.
@@ -461,7 +464,8 @@ class Simulator:
             NotFound: no such consumer for this client.
         """
         with self.store.lock:
-            return _consumers.get(self.store.conn, consumer_id, self._client(client))
+            number = self.ids.number_of("consumer", consumer_id)
+            return _consumers.get(self.store.conn, number, consumer_id, self._client(client))
 
     def update_consumer(
         self, consumer_id: str, payload: object, client: str | None = None
@@ -475,10 +479,13 @@ class Simulator:
         with self.store.lock:
             self._catch_up()
             client_id = self._client(client)
-            _consumers.get(self.store.conn, consumer_id, client_id)
+            number = self.ids.number_of("consumer", consumer_id)
+            _consumers.get(self.store.conn, number, consumer_id, client_id)
             fields = _consumers.check_fields(payload, creating=False)
             with self.store.transaction() as conn:
-                return _consumers.update(conn, consumer_id, client_id, fields, self._stamp())
+                return _consumers.update(
+                    conn, (number, consumer_id), client_id, fields, self._stamp()
+                )
 
     def list_consumers(self, client: str | None = None) -> list[dict[str, Any]]:
         """The client's consumers, oldest first."""
@@ -542,11 +549,13 @@ class Simulator:
                 )
                 _orders.price_order(doc)
                 self.ids.save(conn)
-                seq = conn.execute(
-                    "INSERT INTO orders (id, client_id, status, name, client_custom_order_id, "
+                seq = self.ids.last("order")
+                conn.execute(
+                    "INSERT INTO orders (seq, id, client_id, status, name, client_custom_order_id, "
                     "source, created_at, updated_at, pending_since, trigger) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
+                        seq,
                         order_id,
                         client_id,
                         status.value,
@@ -558,7 +567,7 @@ class Simulator:
                         now if status is OrderStatus.PENDING else None,
                         None if trigger is None else encode_trigger(trigger),
                     ),
-                ).lastrowid
+                )
                 conn.execute(
                     "INSERT INTO order_docs (seq, doc) VALUES (?, ?)",
                     (seq, _orders.stored_text(doc)),
@@ -583,8 +592,8 @@ class Simulator:
     def _id_maker(self, conn: sqlite3.Connection) -> Callable[[str], str]:
         return lambda kind: self.ids.next(conn, kind)
 
-    @staticmethod
     def _reference_problems(
+        self,
         conn: sqlite3.Connection,
         client_id: str,
         consumer: Mapping[str, Any],
@@ -608,7 +617,9 @@ class Simulator:
                     )
                 )
         consumer_id = consumer.get("id")
-        if consumer_id is not None and not _consumers.exists(conn, str(consumer_id), client_id):
+        if consumer_id is not None and not _consumers.exists(
+            conn, self.ids.number_of("consumer", consumer_id), str(consumer_id), client_id
+        ):
             problems.append(
                 Violation(
                     "consumer.id",
@@ -636,9 +647,11 @@ class Simulator:
         fields = {k: v for k, v in consumer.items() if k in _consumers.FIELDS}
         consumer_id = consumer.get("id")
         if consumer_id is not None:
-            return _consumers.update(conn, str(consumer_id), client_id, fields, now)
+            number = self.ids.number_of("consumer", consumer_id)
+            return _consumers.update(conn, (number, str(consumer_id)), client_id, fields, now)
         new_id = self.ids.next(conn, "consumer") if save else self.ids.issue("consumer")
-        return _consumers.insert(conn, new_id, client_id, fields, now)
+        number = self.ids.last("consumer")
+        return _consumers.insert(conn, (number, new_id), client_id, fields, now)
 
     def _trigger(
         self, note: object, address: Mapping[str, Any], problems: list[Violation]
@@ -676,7 +689,16 @@ class Simulator:
     def _order_row(self, order_id: str, client: str | None) -> OrderRow:
         with self.store.lock:
             self._catch_up()
-            return _rows.load(self.store.conn, order_id, self._client(client))
+            return self._load(order_id, self._client(client))
+
+    def _load(self, order_id: str, client_id: str | None) -> OrderRow:
+        """One order by id, of one client (or of any); the caller holds the store's lock.
+
+        Raises:
+            NotFound: no such order (another client's order is not found either).
+        """
+        seq = self.ids.number_of("order", order_id)
+        return _rows.load(self.store.conn, seq, order_id, client_id)
 
     def get_order_by_client_order_id(
         self, client_custom_order_id: str, client: str | None = None
@@ -720,7 +742,7 @@ class Simulator:
         with self.store.lock:
             self._catch_up()
             client_id = self._client(client)
-            row = _rows.load(self.store.conn, order_id, client_id)
+            row = self._load(order_id, client_id)
             valid = validate_update(row.status, payload)
             now = self._stamp()
             prices = _catalogue.prices(self.seed, client_id)
@@ -754,7 +776,7 @@ class Simulator:
                     fire(record, event, address_ok=not review)
                 log = [
                     _changes.Change(
-                        order_id,
+                        row.seq,
                         now,
                         key,
                         old,
@@ -769,7 +791,7 @@ class Simulator:
                 if event is not None:
                     log.append(
                         _changes.Change(
-                            order_id,
+                            row.seq,
                             now,
                             "status",
                             row.status,
@@ -948,9 +970,8 @@ class Simulator:
         with self.store.lock:
             self._catch_up()
             client_id = self._client(client)
-            if order_id is not None:
-                _rows.load(self.store.conn, order_id, client_id)
-            return _fulfillments.list_for(self.store.conn, client_id, order_id)
+            seq = None if order_id is None else self._load(order_id, client_id).seq
+            return _fulfillments.list_for(self.store.conn, client_id, seq)
 
     def get_fulfillment(self, fulfillment_id: str, client: str | None = None) -> dict[str, Any]:
         """One of the client's fulfillments.
@@ -960,7 +981,8 @@ class Simulator:
         """
         with self.store.lock:
             self._catch_up()
-            return _fulfillments.get(self.store.conn, fulfillment_id, self._client(client))
+            number = self.ids.number_of("fulfillment", fulfillment_id)
+            return _fulfillments.get(self.store.conn, number, fulfillment_id, self._client(client))
 
     def transaction_logs(self, order_id: str, client: str | None = None) -> list[dict[str, Any]]:
         """The order's transaction log in the provider's shape: one row per changed field.
@@ -971,9 +993,9 @@ class Simulator:
         with self.store.lock:
             self._catch_up()
             client_id = self._client(client)
-            _rows.load(self.store.conn, order_id, client_id)
+            row = self._load(order_id, client_id)
             salt = (self.seed, self.ids.epoch)
-            return _changes.transaction_rows(self.store.conn, order_id, client_id, salt)
+            return _changes.transaction_rows(self.store.conn, (row.seq, row.id), client_id, salt)
 
     def history(self, order_id: str) -> list[dict[str, Any]]:
         """Every status change of an order, oldest first, with event, actor and reason.
@@ -983,8 +1005,7 @@ class Simulator:
         """
         with self.store.lock:
             self._catch_up()
-            _rows.load(self.store.conn, order_id, None)
-            return _changes.status_history(self.store.conn, order_id)
+            return _changes.status_history(self.store.conn, self._load(order_id, None).seq)
 
     # --- operator events --------------------------------------------------------------------
 
@@ -1002,7 +1023,7 @@ class Simulator:
         chosen = self.operations.operator_event(event)
         with self.store.lock:
             self._catch_up()
-            row = _rows.load(self.store.conn, order_id, None)
+            row = self._load(order_id, None)
             fire(StatusRecord(row.status), chosen, address_ok=True)  # refuse before writing
             now = self._stamp()
             outcome = attrs.evolve(
@@ -1012,7 +1033,7 @@ class Simulator:
             with self.store.transaction() as conn:
                 order = DueOrder(row.seq, row.id, row.client_id, row.status, row.updated_at)
                 self.timeline.apply(conn, [(order, outcome)], now, "operator")
-            return _rows.load(self.store.conn, order_id, None).document()
+            return self._load(order_id, None).document()
 
     # --- the world as a whole ---------------------------------------------------------------
 

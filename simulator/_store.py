@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (
@@ -31,9 +31,11 @@ CREATE TABLE IF NOT EXISTS clients (
     name TEXT NOT NULL
 ) WITHOUT ROWID;
 
+-- `seq` is the number the order's id reads back to (`_idcodec`): orders are found by it,
+-- and no index of id text is kept (each insert into one lands on a random page).
 CREATE TABLE IF NOT EXISTS orders (
     seq INTEGER PRIMARY KEY,
-    id TEXT NOT NULL UNIQUE,
+    id TEXT NOT NULL,
     client_id TEXT NOT NULL,
     status TEXT NOT NULL,
     name TEXT,
@@ -81,9 +83,10 @@ CREATE TABLE IF NOT EXISTS order_log (
 CREATE INDEX IF NOT EXISTS order_log_order ON order_log (order_seq, seq);
 -- Paging reads the log from a `seq` (its rowid) onwards, so no index by client either.
 
+-- Like orders, consumers and fulfillments are found by the number their id reads back to.
 CREATE TABLE IF NOT EXISTS consumers (
     seq INTEGER PRIMARY KEY,
-    id TEXT NOT NULL UNIQUE,
+    id TEXT NOT NULL,
     client_id TEXT NOT NULL,
     created_at INTEGER NOT NULL,
     updated_at INTEGER NOT NULL,
@@ -92,13 +95,13 @@ CREATE TABLE IF NOT EXISTS consumers (
 CREATE INDEX IF NOT EXISTS consumers_client ON consumers (client_id, seq);
 
 -- A parcel's facts; its provider-shaped document is rendered on read (`_fulfillments`).
+-- A fulfillment's `seq` is its number (shown as `shipment_order_id` and `_number`).
 CREATE TABLE IF NOT EXISTS fulfillments (
     seq INTEGER PRIMARY KEY,
-    id TEXT NOT NULL UNIQUE,
+    id TEXT NOT NULL,
     order_seq INTEGER NOT NULL,
     order_id TEXT NOT NULL,
     client_id TEXT NOT NULL,
-    number INTEGER NOT NULL,
     carrier TEXT NOT NULL,
     service TEXT NOT NULL,
     tracking_number TEXT NOT NULL,
@@ -109,7 +112,6 @@ CREATE TABLE IF NOT EXISTS fulfillments (
     delivery_at INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS fulfillments_order ON fulfillments (order_seq);
-CREATE INDEX IF NOT EXISTS fulfillments_order_id ON fulfillments (order_id);
 CREATE INDEX IF NOT EXISTS fulfillments_client ON fulfillments (client_id, seq);
 
 -- A nightly batch's acceptances until their first step (`plan`, at `plan_at`). The batch's

@@ -83,7 +83,7 @@ _BEGIN_PLANNED = (
     "next_event_at = p.ship_at FROM plans p WHERE p.order_seq = o.seq AND " + _WAITING
 )
 _SHIP_PLANNED = (
-    "INSERT INTO fulfillments (id, order_seq, order_id, client_id, number, carrier, service, "
+    "INSERT INTO fulfillments (id, order_seq, order_id, client_id, seq, carrier, service, "
     "tracking_number, tracking_url, weight, created_at, updated_at, delivery_at) "
     "SELECT p.fulfillment_id, o.seq, o.id, o.client_id, p.number, p.carrier, p.service, "
     "p.tracking_number, p.tracking_url, p.weight, :at, :at, p.delivery_at "

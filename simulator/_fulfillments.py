@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+from lifecycle._status import OrderStatus
 from simulator._errors import NotFound
 from simulator._ids import stable_uuid
 from simulator._timefmt import iso
@@ -29,12 +30,15 @@ tracking_number, tracking_url, weight, pickup micros, updated micros, expected d
 micros)`."""
 
 DELIVER_SQL = "UPDATE fulfillments SET delivery_at = ?, updated_at = ? WHERE order_seq = ?"
-"""Dates an order's parcels delivered: `(delivered micros, updated micros, order_seq)`."""
+"""Dates an order's parcels delivered before their expected date (an operator's `deliver`):
+`(delivered micros, updated micros, order_seq)`. A parcel delivered on its expected date
+needs no write: `render` reads its order's status (see there)."""
 
 _SELECT = (
     "SELECT f.id, f.order_id, f.seq, f.carrier, f.service, f.tracking_number, "
-    "f.tracking_url, f.weight, f.created_at, f.updated_at, f.delivery_at, d.doc "
+    "f.tracking_url, f.weight, f.created_at, f.updated_at, f.delivery_at, d.doc, o.status "
     "FROM fulfillments f JOIN order_docs d ON d.seq = f.order_seq "
+    "JOIN orders o ON o.seq = f.order_seq "
 )
 
 SHIPPED_STATUS_ID = stable_uuid("fulfillment-status", "shipped")
@@ -44,11 +48,17 @@ SHIPPED_STATUS_ID = stable_uuid("fulfillment-status", "shipped")
 def render(row: Sequence[Any]) -> dict[str, Any]:
     """The fulfillment in the provider's shape, from a row selected with `_SELECT`.
 
+    The expected `delivery_date` becomes the actual one when the order is delivered: the
+    carrier delivers on the expected date (the timeline moves the order then, and writes
+    nothing here), so a delivered order's parcel was last updated at its `delivery_date`.
+
     Args:
-        row: the fulfillment's columns and, last, its order's stored document text.
+        row: the fulfillment's columns, then its order's stored document text and status.
     """
     fid, order_id, number, carrier, service, tracking, url, weight, pickup, updated, due = row[:11]
     order = json.loads(row[11])
+    if row[12] == OrderStatus.DELIVERED.value:
+        updated = max(updated, due)
     consumer = order.get("consumer") or {}
     return {
         "id": fid,

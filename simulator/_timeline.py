@@ -93,12 +93,9 @@ _MOVE_SHIPPED = (
     "UPDATE orders AS o SET status = :dest, updated_at = :at, next_event = p.after_ship, "  # noqa: S608
     "next_event_at = p.delivery_at FROM plans p WHERE p.order_seq = o.seq AND " + _WAITING
 )
-# Delivery needs no plan (shipping used it up); the plan row goes with it.
+# Delivery needs no plan (shipping used it up); the plan row goes with it. The parcel is
+# delivered on its expected date and needs no write (`_fulfillments.render`).
 _WAITING_SEQS = "(SELECT o.seq FROM orders o WHERE " + _WAITING + ")"  # noqa: S608
-_DELIVER_PARCELS = (
-    "UPDATE fulfillments SET delivery_at = :at, updated_at = :at WHERE order_seq IN "  # noqa: S608
-    + _WAITING_SEQS
-)
 _DROP_PLANS = "DELETE FROM plans WHERE order_seq IN " + _WAITING_SEQS  # noqa: S608
 _LOG_DELIVERED = _LOG_SELECT + "WHERE " + _WAITING + _IN_ORDER
 _MOVE_DELIVERED = (
@@ -262,7 +259,6 @@ class Timeline:
         moved = 0
         for source in _SOURCES[Event.DELIVER]:
             params = self._params(at, DELIVER, Event.DELIVER, source, "delivered by the carrier")
-            conn.execute(_DELIVER_PARCELS, params)
             conn.execute(_DROP_PLANS, params)
             conn.execute(_LOG_DELIVERED, params)
             moved += conn.execute(_MOVE_DELIVERED, params).rowcount

@@ -675,6 +675,8 @@ class TestFulfillments:
 
         sim.advance(to=expected - timedelta(microseconds=1))
         assert sim.get_order(order["id"])["status"] == "Shipped"
+        on_its_way = sim.get_fulfillment(fulfillment["id"])
+        assert on_its_way["updated_at"] == on_its_way["pickup_date"]
         sim.advance(to=expected)
         assert reached(sim, order["id"], OrderStatus.DELIVERED) == expected
         delivered = sim.get_fulfillment(fulfillment["id"])

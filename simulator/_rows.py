@@ -24,11 +24,6 @@ ORDER_COLUMNS = (
 The document comes as its UTF-8 bytes (a BLOB): the API sends it on as bytes, and decoding
 it to text first would cost as much as the rest of reading it."""
 
-# Formatting an instant costs about 2 us, as much as splicing the whole document; orders
-# changed together (a batch, a frozen clock) share their `updated_at`, so a page repeats it.
-_iso = functools.lru_cache(maxsize=4096)(iso)
-
-
 @functools.lru_cache(maxsize=4096)
 def _head(status: str, updated_at: int) -> bytes:
     """`_orders.document_head` in UTF-8: what goes before a stored document's first key."""
@@ -61,7 +56,7 @@ class OrderRow:
 
     def document(self) -> dict[str, Any]:
         """The order as the API shows it now."""
-        return _orders.overlay(self.doc, self.status, _iso(self.updated_at))
+        return _orders.overlay(self.doc, self.status, iso(self.updated_at))
 
     def json_parts(self) -> tuple[bytes, memoryview]:
         """The same order as UTF-8 JSON, in two pieces for `bytes.join`: no decode, no copy.

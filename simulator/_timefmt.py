@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime, timedelta
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -28,6 +29,9 @@ def from_micros(micros: int) -> datetime:
     return _EPOCH + timedelta(microseconds=micros)
 
 
+# Formatting costs about 2 us, and instants repeat: a create stamps three fields with one,
+# orders changed together (a batch, a frozen clock) share theirs, and so does a page of them.
+@functools.lru_cache(maxsize=4096)
 def iso(micros: int) -> str:
     """ISO 8601 in UTC with a `Z`, microseconds only when not zero: `2026-03-20T09:12:28Z`."""
     return from_micros(micros).isoformat().replace("+00:00", "Z")

@@ -24,6 +24,7 @@ ORDER_COLUMNS = (
 The document comes as its UTF-8 bytes (a BLOB): the API sends it on as bytes, and decoding
 it to text first would cost as much as the rest of reading it."""
 
+
 @functools.lru_cache(maxsize=4096)
 def _head(status: str, updated_at: int) -> bytes:
     """`_orders.document_head` in UTF-8: what goes before a stored document's first key."""

@@ -174,11 +174,13 @@ _FILE_CACHE_KIB = 1024 * 1024
 default 2 MB it writes them out and reads them back mid-batch, taking twice as long."""
 
 
-MEMORY_PAGE_SIZE = 16384
-"""Page size of an in-memory store. With SQLite's 4 KB pages, every order document takes a
-page of its own and a commit's cost grew with the store (a 3,400-byte document inserted
-under a random-key index: the commit took 2 us at first, 20 to 106 us past 50,000 orders);
-with 16 KB pages it stays at 5 to 12 us, and four documents share a page."""
+MEMORY_PAGE_SIZE = 4096
+"""Page size of an in-memory store (SQLite's default). An in-memory store's rollback journal
+copies every page a transaction touches, into memory it allocates for the purpose: a create
+touches about ten pages, and with 16 KB pages that copying cost about 110,000 instructions a
+create more than with 4 KB ones (callgrind, `bench/bench_month.py` at 6,000 orders). 16 KB
+pages were chosen while orders, consumers and fulfillments had indexes of random UUID text,
+whose inserts made 4 KB commits grow with the store; those indexes are gone (`_idcodec`)."""
 
 _CHECKPOINT_INTERVAL = 1.0
 """Real seconds between background checkpoints of a file store, at most one per interval."""

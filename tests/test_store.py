@@ -5,9 +5,10 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import pytest
 from payloads import order_payload
 
-from simulator import Simulator
+from simulator import Simulator, _store
 from simulator._store import Store
 
 WAIT = 30.0
@@ -71,10 +72,16 @@ class TestCheckpointer:
 
 
 class TestSnapshotAcrossStores:
-    """A snapshot restores into a world of the other kind (their page sizes differ)."""
+    """A snapshot restores into a world of the other kind, whatever their page sizes."""
 
-    def test_file_world_into_memory_and_back(self, tmp_path: Path) -> None:
-        """Orders, history and clock survive file -> snapshot -> memory -> snapshot -> file."""
+    def test_file_world_into_memory_and_back(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Orders, history and clock survive file -> snapshot -> memory -> snapshot -> file.
+
+        The in-memory world gets 16 KB pages (as before 0.2), so the restores copy rows.
+        """
+        monkeypatch.setattr(_store, "MEMORY_PAGE_SIZE", 16384)
         start = "2026-03-02T17:00:00Z"
         durable = Simulator(start=start, db=tmp_path / "world.db")
         product = durable.list_products()[0]["id"]
@@ -85,7 +92,7 @@ class TestSnapshotAcrossStores:
         durable.close()
 
         memory = Simulator(start=start)
-        assert memory.store.query("PRAGMA page_size") != [(4096,)]
+        assert memory.store.query("PRAGMA page_size") == [(16384,)]
         memory.restore(tmp_path / "from-file.db")
         assert (memory.get_order(order["id"]), memory.history(order["id"]), memory.now) == expected
         memory.snapshot(tmp_path / "from-memory.db")

@@ -5,7 +5,6 @@ Numbers are random but carry real check digits, so integrators' own validators a
 
 from __future__ import annotations
 
-import itertools
 import re
 import string
 import types
@@ -43,6 +42,14 @@ class Carrier:
     """The public tracking page, with `{number}` where the tracking number goes."""
     _generate: Callable[[random.Random, Service], str] = attrs.field(alias="generate", repr=False)
     _is_valid: Callable[[str], bool] = attrs.field(alias="is_valid", repr=False)
+    _url_split: tuple[str, str] | None = attrs.field(init=False, repr=False, eq=False)
+    """The tracking page before and after its `{number}`; None when it holds other braces."""
+
+    def __attrs_post_init__(self) -> None:
+        """Split the tracking page around `{number}` once, rather than format it per number."""
+        head, field, tail = self.url_template.partition("{number}")
+        plain = field and "{" not in head + tail and "}" not in head + tail
+        object.__setattr__(self, "_url_split", (head, tail) if plain else None)
 
     def service(self, code: str) -> Service:
         """Look one of this carrier's services up by its `shipping_method` code.
@@ -82,7 +89,13 @@ class Carrier:
 
     def tracking_url(self, number: str) -> str:
         """Return the carrier's public tracking page for a tracking number."""
-        return self.url_template.format(number=quote(number, safe=""))
+        # Letters and digits need no escaping (every generated number is such): skip `quote`.
+        if not (number.isascii() and number.isalnum()):
+            number = quote(number, safe="")
+        if self._url_split is None:
+            return self.url_template.format(number=number)
+        head, tail = self._url_split
+        return head + number + tail
 
     def is_valid_tracking_number(self, number: str) -> bool:
         """Tell whether a number has this carrier's format and a correct check digit."""
@@ -94,23 +107,39 @@ def _digits(rng: random.Random, count: int) -> str:
     return str(rng.randrange(10**count)).zfill(count)
 
 
+_VALUES = bytes(byte - 48 if 48 <= byte <= 57 else (byte - 3) % 10 for byte in range(256))
+"""Each ASCII character's value in a check digit, as a `bytes.translate` table: a digit its
+own value, any other character (ASCII code - 3) mod 10, as UPS counts letters (A is 2, B is
+3, ...). Summing the translated bytes adds the values up in C, not one `int()` at a time."""
+
+
 def _mod10(digits: str) -> int:
-    """The GS1 mod-10 check digit: weights 3, 1, 3, ... from the rightmost digit."""
-    total = sum(int(d) * w for d, w in zip(reversed(digits), itertools.cycle((3, 1)), strict=False))
-    return -total % 10
+    """The GS1 mod-10 check digit: weights 3, 1, 3, ... from the rightmost digit.
+
+    `digits` must be ASCII digits (as the formats' patterns and the generators ensure).
+    """
+    values = digits.encode().translate(_VALUES)
+    return -(3 * sum(values[-1::-2]) + sum(values[-2::-2])) % 10
 
 
 _UPS_ALPHABET = string.digits + string.ascii_uppercase
 _UPS = re.compile(r"1Z[0-9A-Z]{15}[0-9]")
+_BASE36_PAIRS = [high + low for high in _UPS_ALPHABET for low in _UPS_ALPHABET]
+"""Every two-character base-36 string, by value: `_BASE36_PAIRS[n]` for n < 36 ** 2."""
 
 
 def _base36(number: int, width: int) -> str:
-    """`number` in base 36 (digits, then A to Z), zero-padded to `width` characters."""
-    characters = []
-    for _ in range(width):
-        number, digit = divmod(number, 36)
-        characters.append(_UPS_ALPHABET[digit])
-    return "".join(reversed(characters))
+    """`number` in base 36 (digits, then A to Z), zero-padded to `width` characters.
+
+    Two characters at a time; only the low `width` digits of a larger number are kept.
+    """
+    text = ""
+    for _ in range(width // 2):
+        number, pair = divmod(number, 36 * 36)
+        text = _BASE36_PAIRS[pair] + text
+    if width % 2:
+        text = _UPS_ALPHABET[number % 36] + text
+    return text
 
 
 def _ups_check(body: str) -> int:
@@ -118,8 +147,9 @@ def _ups_check(body: str) -> int:
 
     Letters count as (ASCII code - 3) mod 10 (A is 2, B is 3, ...); the characters in even
     positions (2nd, 4th, ...) count double; the check digit tops the sum up to a multiple of 10.
+    `body` must be ASCII letters and digits (as the format's pattern and the generator ensure).
     """
-    values = [int(c) if c.isdigit() else (ord(c) - 3) % 10 for c in body]
+    values = body.encode().translate(_VALUES)
     return -(sum(values[0::2]) + 2 * sum(values[1::2])) % 10
 
 
@@ -151,10 +181,12 @@ _FEDEX = re.compile(r"[0-9]{12}")
 
 
 def _fedex_check(digits: str) -> int:
-    """FedEx Express's check digit: weights 1, 3, 7, ... from the right, sum mod 11, mod 10."""
-    total = sum(
-        int(d) * w for d, w in zip(reversed(digits), itertools.cycle((1, 3, 7)), strict=False)
-    )
+    """FedEx Express's check digit: weights 1, 3, 7, ... from the right, sum mod 11, mod 10.
+
+    `digits` must be ASCII digits (as the format's pattern and the generator ensure).
+    """
+    values = digits.encode().translate(_VALUES)
+    total = sum(values[-1::-3]) + 3 * sum(values[-2::-3]) + 7 * sum(values[-3::-3])
     return total % 11 % 10
 
 

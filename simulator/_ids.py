@@ -42,8 +42,14 @@ class StepDraws(random.Random):
     Seeding the Mersenne Twister costs microseconds (624 words of state, and a SHA-512 of a
     string seed), which is most of a step's work when a tick moves ten thousand orders.
     SplitMix64 from a BLAKE2b hash of the key is cheap to start, passes BigCrush, and keeps
-    every draw a pure function of (seed, order, step). `random.Random` supplies `uniform`,
-    `randint`, `choice` and `choices` on top of `random()` and `getrandbits()`.
+    every draw a pure function of (seed, order, step).
+
+    The draws a step makes are written out here rather than left to `random.Random`'s
+    pure-Python methods over `getrandbits`: `random()` and `uniform()` give exactly what
+    those would; integers (`randrange`, `randint`, and `choice` through `_randbelow`) take
+    one output each by Lemire's method, where `random.Random` masks outputs until one falls
+    in range and throws up to half of them away. `random.Random` supplies `choices` and the
+    rest on top of these.
     """
 
     def __init__(self, key: str) -> None:
@@ -61,8 +67,77 @@ class StepDraws(random.Random):
         return z ^ (z >> 31)
 
     def random(self) -> float:
-        """A float in [0, 1) with 53 random bits."""
-        return (self._next64() >> 11) * (1.0 / 9007199254740992.0)
+        """A float in [0, 1): the top 53 bits of one output (`_next64`, written out)."""
+        self._state = z = (self._state + 0x9E3779B97F4A7C15) & 0xFFFFFFFFFFFFFFFF
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & 0xFFFFFFFFFFFFFFFF
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & 0xFFFFFFFFFFFFFFFF
+        return ((z ^ (z >> 31)) >> 11) * (1.0 / 9007199254740992.0)
+
+    def _randbelow(self, n: int) -> int:
+        """An integer in [0, n), exactly uniform, from one output: Lemire's multiply-shift.
+
+        The draw is the high 64 bits of `output * n`. An output whose low 64 bits fall below
+        2**64 mod n (a chance under n / 2**64) is drawn again: that removes the bias. Past
+        2**64, `getrandbits(n.bit_length())` again until below `n`, as `random.Random` does.
+
+        Raises:
+            ValueError: `n` is not positive.
+        """
+        if not 0 < n <= 0x10000000000000000:
+            if n <= 0:
+                raise ValueError(f"_randbelow needs n > 0, got {n}.")
+            k = n.bit_length()
+            r = self.getrandbits(k)
+            while r >= n:
+                r = self.getrandbits(k)
+            return r
+        state = self._state
+        while True:
+            state = z = (state + 0x9E3779B97F4A7C15) & 0xFFFFFFFFFFFFFFFF
+            z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & 0xFFFFFFFFFFFFFFFF
+            z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & 0xFFFFFFFFFFFFFFFF
+            product = (z ^ (z >> 31)) * n
+            low = product & 0xFFFFFFFFFFFFFFFF
+            # 2**64 mod n is below n, so the test that settles nearly every draw comes first.
+            if low >= n or low >= 0x10000000000000000 % n:
+                self._state = state
+                return product >> 64
+
+    def randrange(self, start: int, stop: int | None = None, step: int = 1) -> int:
+        """`random.Random.randrange`, with its common integer cases taken first.
+
+        `randrange(n)` and `randrange(a, b)` on plain ints are `_randbelow(n)` and
+        `a + _randbelow(b - a)`, as there; anything else (a step, bad or odd arguments,
+        an empty range) goes to `random.Random.randrange` itself, for its answer or error.
+        """
+        if type(step) is int and step == 1 and type(start) is int:
+            if stop is None:
+                if start > 0:
+                    return self._randbelow(start)
+            elif type(stop) is int and stop > start:
+                return start + self._randbelow(stop - start)
+        return super().randrange(start, stop, step)
+
+    def randint(self, a: int, b: int) -> int:
+        """`random.Random.randint`, that is `randrange(a, b + 1)`, with its common case first."""
+        if type(a) is int and type(b) is int and b >= a:
+            return a + self._randbelow(b - a + 1)
+        return super().randint(a, b)
+
+    def uniform(self, a: float, b: float) -> float:
+        """`random.Random.uniform`, that is `a + (b - a) * random()`, in one call."""
+        self._state = z = (self._state + 0x9E3779B97F4A7C15) & 0xFFFFFFFFFFFFFFFF
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & 0xFFFFFFFFFFFFFFFF
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & 0xFFFFFFFFFFFFFFFF
+        return a + (b - a) * (((z ^ (z >> 31)) >> 11) * (1.0 / 9007199254740992.0))
+
+    def skip(self, n: int) -> None:
+        """Pass over the next `n` outputs (`random()` calls) without working them out.
+
+        SplitMix64's output `i` is a function of the key and `i` alone, so the draws after
+        the skipped ones are those that would follow had the skipped ones been made.
+        """
+        self._state = (self._state + n * 0x9E3779B97F4A7C15) & _MASK64
 
     def getrandbits(self, k: int, /) -> int:
         """An integer of `k` random bits."""
@@ -83,7 +158,7 @@ class StepDraws(random.Random):
         (self._state,) = state
 
 
-def order_rng(seed: int, order_id: str, step: str) -> random.Random:
+def order_rng(seed: int, order_id: str, step: str) -> StepDraws:
     """The random generator for one step of one order, independent of every other draw."""
     return StepDraws(f"{seed}:{order_id}:{step}")
 

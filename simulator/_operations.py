@@ -7,10 +7,11 @@ Every step falls on a 6-hourly status tick; production and shipping only on busi
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import math
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import attrs
 
@@ -18,13 +19,13 @@ from lifecycle._machine import destinations
 from lifecycle._status import OrderStatus
 from lifecycle._table import BY_EVENT, Actor, Event
 from simulator._address import Trigger, TriggerKind, test_trigger
-from simulator._carriers import CARRIERS
+from simulator._carriers import CARRIERS, Carrier
 from simulator._ids import order_rng
 from simulator._timefmt import from_micros, to_micros
 
 if TYPE_CHECKING:
     import random
-    from collections.abc import Callable, Mapping
+    from collections.abc import Mapping
 
     from lifecycle._calendar import Calendar
     from simulator._profile import OperationsProfile
@@ -47,8 +48,7 @@ _MEMO_SIZE = 4096
 _OPERATOR_ALIASES = {"hold": Event.OKC_HOLD, "release": Event.OKC_RELEASE}
 
 
-@attrs.frozen
-class Shipment:
+class Shipment(NamedTuple):
     """A parcel handed to a carrier."""
 
     carrier: str
@@ -59,8 +59,7 @@ class Shipment:
     weight: float
 
 
-@attrs.frozen
-class Plan:
+class Plan(NamedTuple):
     """An order's production run worked out ahead: when it ships, and the parcel it ships in.
 
     Made once, when production is scheduled, from the same per-step draws the steps would
@@ -117,6 +116,16 @@ class Operations:
         self.calendar = calendar
         self.batch_destination: OrderStatus = destinations(Event.ACCEPT)[OrderStatus.PENDING]
         self._carrier_cum_weights = list(itertools.accumulate(c.weight for c in profile.carriers))
+        total = self._carrier_cum_weights[-1] + 0.0 if profile.carriers else 0.0
+        self._carrier_total = total if total > 0 and math.isfinite(total) else None
+        """The mix's total weight as `random.choices` takes it; None when it refuses it."""
+        self._services = [
+            _Service(CARRIERS[option.carrier], option.service, *option.transit_days)
+            for option in profile.carriers
+        ]
+        """Each service of the carrier mix, in the profile's order, with what a parcel needs."""
+        self._reviews = profile.okc_cancel_rate > 0 or profile.okc_hold_rate > 0
+        """Whether OKC's review may cancel or hold an order (a draw below a rate above 0)."""
         self._starts: dict[tuple[int, int], int] = {}
         """Production start by (accepted at, delay in business days): see `_production_start`."""
         self._arrivals: dict[tuple[int, int], int] = {}
@@ -168,7 +177,8 @@ class Operations:
             hours = order_rng(self.seed, order_id, START_PRODUCTION).uniform(
                 *self.profile.production_business_hours
             )
-            return Outcome(event, SHIP, self._ship_at(now, hours), "forced")
+            ship_at = self.calendar.business_tick_after_hours_micros(now, hours)
+            return Outcome(event, SHIP, ship_at, "forced")
         if event is Event.SHIP:
             outcome = self._ship(order_id, now, trigger)
             return attrs.evolve(outcome, reason="forced")
@@ -206,15 +216,19 @@ class Operations:
         if kind is TriggerKind.HOLD:
             return Outcome(Event.OKC_HOLD, None, None, "held by OKC for review (test trigger)")
         rng = order_rng(self.seed, order_id, START_PRODUCTION)
-        # Two draws, so each rate is its own chance, as the profile documents.
-        cancel, hold = rng.random(), rng.random()
-        if cancel < self.profile.okc_cancel_rate:
-            return Outcome(Event.CANCEL_BY_OKC, None, None, "canceled by OKC after review")
-        if hold < self.profile.okc_hold_rate:
-            return Outcome(Event.OKC_HOLD, None, None, "held by OKC for review")
+        # Two draws, so each rate is its own chance, as the profile documents. When neither
+        # can happen (both rates 0, the default), the draws are passed over uncomputed.
+        if self._reviews:
+            cancel, hold = rng.random(), rng.random()
+            if cancel < self.profile.okc_cancel_rate:
+                return Outcome(Event.CANCEL_BY_OKC, None, None, "canceled by OKC after review")
+            if hold < self.profile.okc_hold_rate:
+                return Outcome(Event.OKC_HOLD, None, None, "held by OKC for review")
+        else:
+            rng.skip(2)
         planned = self._production_start(rng, accepted_at, trigger)
         hours = rng.uniform(*self.profile.production_business_hours)
-        ship_at = self._ship_at(max(at, planned), hours)
+        ship_at = self.calendar.business_tick_after_hours_micros(max(at, planned), hours)
         plan = self._plan(order_id, ship_at, trigger)
         if at < planned:
             return Outcome(None, BEGIN_PRODUCTION, planned, "production scheduled", plan=plan)
@@ -237,9 +251,12 @@ class Operations:
             delay += trigger.days or 0
         # Every order accepted by one batch shares `accepted_at`, and delays are a few whole
         # days: a tick of ten thousand orders asks the calendar a handful of questions.
-        return _remembered(
-            self._starts, (accepted_at, delay), lambda: self._start_after(accepted_at, delay)
-        )
+        start = self._starts.get((accepted_at, delay))
+        if start is None:
+            start = _remember(
+                self._starts, (accepted_at, delay), self._start_after(accepted_at, delay)
+            )
+        return start
 
     def _start_after(self, accepted_at: int, delay: int) -> int:
         """The tick production starts on: `delay` business days after acceptance."""
@@ -251,9 +268,6 @@ class Operations:
             year=day.year, month=day.month, day=day.day, hour=0, minute=0, second=0
         )
         return to_micros(self.calendar.next_business_tick(start_of_day))
-
-    def _ship_at(self, at: int, hours: float) -> int:
-        return to_micros(self.calendar.business_tick_after_hours(from_micros(at), hours))
 
     def _ship(self, order_id: str, at: int, trigger: Trigger | None) -> Outcome:
         shipment = self.shipment(order_id, at, trigger)
@@ -269,24 +283,29 @@ class Operations:
     def shipment(self, order_id: str, at: int, trigger: Trigger | None = None) -> Shipment:
         """The carrier, service, tracking number and expected delivery of an order's parcel."""
         rng = order_rng(self.seed, order_id, SHIP)
-        choice = rng.choices(self.profile.carriers, cum_weights=self._carrier_cum_weights)[0]
-        carrier = CARRIERS[choice.carrier]
-        number = carrier.tracking_number(rng, choice.service)
-        low, high = choice.transit_days
-        days = rng.randint(low, high)
+        cum_weights, total = self._carrier_cum_weights, self._carrier_total
+        if total is None:
+            service = rng.choices(self._services, cum_weights=cum_weights)[0]  # its error
+        else:
+            # What `rng.choices(services, cum_weights=cum_weights)[0]` draws, without the list.
+            last = len(cum_weights) - 1
+            service = self._services[bisect.bisect(cum_weights, rng.random() * total, 0, last)]
+        carrier = service.carrier
+        number = carrier.tracking_number(rng, service.code)
+        days = rng.randint(service.fewest_days, service.most_days)
         if trigger is not None and trigger.kind is TriggerKind.DELAY_DELIVERY:
             days += trigger.days or 0
-        arrival = _remembered(
-            self._arrivals,
-            (at, days),
-            lambda: to_micros(
-                self.calendar.next_status_tick(from_micros(at) + timedelta(days=days))
-            ),
-        )
+        arrival = self._arrivals.get((at, days))
+        if arrival is None:
+            arrival = _remember(
+                self._arrivals,
+                (at, days),
+                to_micros(self.calendar.next_status_tick(from_micros(at) + timedelta(days=days))),
+            )
         weight = math.floor(rng.uniform(0.3, 1.5) * 100) / 100
         return Shipment(
             carrier.name,
-            choice.service,
+            service.code,
             number,
             carrier.tracking_url(number),
             arrival,
@@ -294,13 +313,18 @@ class Operations:
         )
 
 
-def _remembered(
-    memo: dict[tuple[int, int], int], key: tuple[int, int], work: Callable[[], int]
-) -> int:
-    """`work()`, answered from `memo` when asked before (emptied past `_MEMO_SIZE` answers)."""
-    known = memo.get(key)
-    if known is None:
-        if len(memo) >= _MEMO_SIZE:
-            memo.clear()
-        known = memo[key] = work()
-    return known
+class _Service(NamedTuple):
+    """One service of the profile's carrier mix, as `Operations.shipment` uses it."""
+
+    carrier: Carrier
+    code: str
+    fewest_days: int
+    most_days: int
+
+
+def _remember(memo: dict[tuple[int, int], int], key: tuple[int, int], answer: int) -> int:
+    """Keep `answer` in `memo` under `key` (emptied past `_MEMO_SIZE` answers), and return it."""
+    if len(memo) >= _MEMO_SIZE:
+        memo.clear()
+    memo[key] = answer
+    return answer

@@ -816,3 +816,76 @@ class TestBusinessTickAfterHours:
         """A negative length is a caller's error."""
         with pytest.raises(ValueError, match="finite hours"):
             Calendar.pacific().business_tick_after_hours(dt.datetime(2026, 1, 5, tzinfo=dt.UTC), -1)
+
+
+_MICRO = dt.timedelta(microseconds=1)
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=UTC)
+_HOLIDAYS = [dt.date(2026, 11, 26), dt.date(2026, 12, 25), dt.date(2027, 1, 1)]
+# One calendar per zone for the whole run, so that later examples meet starts whose business
+# days earlier ones worked out (and extend them). Santiago and Beirut move their clocks at
+# midnight, so a day there can start at 01:00 or twice.
+_KEPT = {
+    zone: Calendar(zone, _HOLIDAYS)
+    for zone in (PACIFIC_ZONE, FIXED_PST_ZONE, "America/Santiago", "Asia/Beirut", "UTC+5:30")
+}
+
+
+def _micros(at: dt.datetime) -> int:
+    # Unbound, so that a pendulum DateTime subtracts as a plain datetime does.
+    since: dt.timedelta = dt.datetime.__sub__(at, _EPOCH)
+    return since // _MICRO
+
+
+class TestBusinessTickAfterHoursMicros:
+    """The integer form is `business_tick_after_hours`, answered from kept business days."""
+
+    @settings(max_examples=400)
+    @given(
+        zone=st.sampled_from(sorted(_KEPT)),
+        at=st.one_of(
+            instants,
+            # Starts on the ticks themselves, as the simulator's are, so they repeat.
+            st.integers(0, 4 * 400).map(
+                lambda n: dt.datetime(2026, 10, 1, 7, tzinfo=UTC) + n * dt.timedelta(hours=6)
+            ),
+        ),
+        hours=st.one_of(
+            st.floats(0, 80, allow_nan=False),
+            st.sampled_from([0.0, 6.0, 12.0, 18.0, 24.0, 48.0, 72.0]),
+            st.integers(0, 100),
+            st.floats(744, 2_000),  # past the kept horizon: walked through instead
+        ),
+    )
+    def test_agrees_with_the_datetime_form(self, zone: str, at: dt.datetime, hours: float) -> None:
+        """For any zone, start and length, both forms give the same tick, boundaries included."""
+        calendar = _KEPT[zone]
+        want = _micros(calendar.business_tick_after_hours(at, hours))
+        assert calendar.business_tick_after_hours_micros(_micros(at), hours) == want
+
+    def test_keeps_a_bounded_number_of_starts(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Past `_WORK_STARTS` starts the oldest is forgotten; answers do not change."""
+        monkeypatch.setattr(_calendar, "_WORK_STARTS", 3)
+        calendar = Calendar.pacific(_HOLIDAYS)
+        starts = [_micros(dt.datetime(2026, 11, 2 + day, 8, tzinfo=UTC)) for day in range(6)]
+        first = [calendar.business_tick_after_hours_micros(at, 13.5) for at in starts]
+        assert len(calendar._work) == 3
+        assert [calendar.business_tick_after_hours_micros(at, 13.5) for at in starts] == first
+
+    @pytest.mark.parametrize("hours", [-1.0, math.nan, math.inf])
+    def test_refuses_negative_or_endless_work(self, hours: float) -> None:
+        """As the datetime form does."""
+        with pytest.raises(ValueError, match="finite hours"):
+            Calendar.pacific().business_tick_after_hours_micros(0, hours)
+
+    @given(
+        st.one_of(
+            st.floats(0, 1e7, allow_nan=False),
+            # Fractions whose microseconds end in exactly .5: timedelta rounds them half to even.
+            st.integers(0, 10**9).map(lambda n: (n + 0.5) / 3_600_000_000),
+            st.integers(0, 2**20).map(lambda n: n / 2**21),
+            st.integers(0, 10**6),
+        )
+    )
+    def test_hours_in_micros_is_timedeltas_rounding(self, hours: float) -> None:
+        """`_hours_in_micros(h)` is `timedelta(hours=h)` in microseconds, for every float."""
+        assert _calendar._hours_in_micros(hours) == dt.timedelta(hours=hours) // _MICRO

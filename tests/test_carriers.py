@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 import re
 
+import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from simulator import _carriers
 from simulator._carriers import CARRIERS, Carrier, validate_tracking_number
 
 # Real numbers published as valid, checked against our validators independently of the
@@ -211,3 +214,43 @@ class TestTrackingUrls:
     def test_url_escapes_odd_characters(self) -> None:
         """A number with URL-special characters cannot break out of its parameter."""
         assert CARRIERS["UPS"].tracking_url("1Z&x=1 2").endswith("tracknum=1Z%26x%3D1%202")
+
+    def test_a_page_with_other_braces_is_formatted(self) -> None:
+        """A template with more than `{number}` in braces is filled by `str.format`."""
+        carrier = attrs.evolve(
+            CARRIERS["UPS"], url_template="https://x/{{a}}?n={number}&m={number}"
+        )
+        assert carrier.tracking_url("1Z1") == "https://x/{a}?n=1Z1&m=1Z1"
+
+
+class TestCheckDigitArithmetic:
+    """The check digits, summed over translated bytes, are their definitions spelt out."""
+
+    @given(st.text(alphabet="0123456789", max_size=30))
+    def test_mod10(self, digits: str) -> None:
+        """GS1: weights 3, 1, 3, ... from the right; the digit tops the sum up to ten."""
+        weights = itertools.cycle((3, 1))
+        total = sum(int(d) * w for d, w in zip(reversed(digits), weights, strict=False))
+        assert _carriers._mod10(digits) == -total % 10
+
+    @given(st.text(alphabet="0123456789", max_size=30))
+    def test_fedex(self, digits: str) -> None:
+        """Weights 1, 3, 7, ... from the right, the sum mod 11, mod 10."""
+        weights = itertools.cycle((1, 3, 7))
+        total = sum(int(d) * w for d, w in zip(reversed(digits), weights, strict=False))
+        assert _carriers._fedex_check(digits) == total % 11 % 10
+
+    @given(st.text(alphabet="0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ", max_size=30))
+    def test_ups(self, body: str) -> None:
+        """Letters count (ASCII code - 3) mod 10; every second character counts double."""
+        values = [int(c) if c.isdigit() else (ord(c) - 3) % 10 for c in body]
+        assert _carriers._ups_check(body) == -(sum(values[0::2]) + 2 * sum(values[1::2])) % 10
+
+    @given(st.integers(0, 36**9), st.integers(0, 8))
+    def test_base36(self, number: int, width: int) -> None:
+        """Two characters at a time is one at a time: the low `width` base-36 digits."""
+        characters, rest = [], number
+        for _ in range(width):
+            rest, digit = divmod(rest, 36)
+            characters.append(_carriers._UPS_ALPHABET[digit])
+        assert _carriers._base36(number, width) == "".join(reversed(characters))

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from random import Random
+from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from simulator._idcodec import IdCodec
@@ -138,3 +140,118 @@ class TestStepDraws:
         assert [rng.random() for _ in range(3)] == first
         with pytest.raises(TypeError, match="seeded by its key"):
             rng.seed(5)
+
+    @settings(max_examples=300)
+    @given(st.text(max_size=40))
+    def test_written_out_methods_draw_what_the_plain_forms_do(self, key: str) -> None:
+        """Each method gives what its plain form over `_next64` gives, and leaves the same state.
+
+        The plain forms: `random.Random`'s own `randrange`, `randint`, `choice` and `uniform`,
+        `random()` as the top 53 bits of an output, and Lemire's method spelt out.
+        """
+        fast, plain = StepDraws(key), _PlainDraws(key)
+        calls: list[tuple[str, tuple[Any, ...]]] = [
+            ("random", ()),
+            ("uniform", (4, 24)),
+            ("randint", (0, 1)),
+            ("randint", (2, 2)),
+            ("randint", (1, 5)),
+            ("randrange", (36**6,)),
+            ("randrange", (10**17,)),
+            ("randrange", (-5, 7)),
+            ("randrange", (2**63 + 1,)),  # rejects nearly half the outputs
+            ("randrange", (2**64,)),
+            ("randrange", (2**70,)),  # past 64 bits: masked `getrandbits`
+            ("randrange", (0, 10, 3)),  # a step: random.Random's own path
+            ("choice", ("123456789",)),
+            ("choices", ([1, 2, 3],)),
+        ]
+        for name, args in calls * 3:
+            assert _outcome(getattr(fast, name), args) == _outcome(getattr(plain, name), args)
+            assert fast.getstate() == plain.getstate()
+
+    @pytest.mark.parametrize(
+        ("name", "args"),
+        [
+            ("randrange", (0,)),
+            ("randrange", (5, 2)),
+            ("randrange", (3, None, 2)),
+            ("randrange", (0, 10, 0)),
+            ("randrange", (10, 0, -3)),
+            ("randint", (3, 1)),
+            ("randint", (True, 3)),
+            ("choice", ("",)),
+        ],
+    )
+    def test_odd_arguments_meet_random_randoms_answers(
+        self, name: str, args: tuple[Any, ...]
+    ) -> None:
+        """What the fast paths do not take, `random.Random` answers, errors included."""
+        fast, plain = StepDraws("odd"), _PlainDraws("odd")
+        assert _outcome(getattr(fast, name), args) == _outcome(getattr(plain, name), args)
+
+    def test_lemire_draws_again_below_the_threshold(self) -> None:
+        """For n = 2**63 + 1 about half the outputs fall below 2**64 mod n and are drawn again."""
+        n = 2**63 + 1
+        used = []
+        for k in range(200):
+            rng = StepDraws(f"lemire-{k}")
+            before = rng.getstate()[0]
+            rng.randrange(n)
+            used.append((rng.getstate()[0] - before) * pow(_GOLDEN, -1, 2**64) % 2**64)
+        assert set(used) > {1, 2}
+        assert 60 < used.count(1) < 140
+
+    def test_small_ranges_are_uniform(self) -> None:
+        """Each of 3, 5 and 9 values comes up about equally often."""
+        rng = StepDraws("small")
+        for n in (3, 5, 9):
+            counts = [0] * n
+            for _ in range(9_000 * n):
+                counts[rng.randrange(n)] += 1
+            assert all(8_500 < count < 9_500 for count in counts), (n, counts)
+
+    def test_skip_passes_over_outputs(self) -> None:
+        """`skip(n)` leaves the generator where n `random()` calls would."""
+        skipped, drawn = StepDraws("skip"), StepDraws("skip")
+        skipped.skip(2)
+        drawn.random()
+        drawn.random()
+        assert skipped.random() == drawn.random()
+
+    def test_below_needs_a_positive_bound(self) -> None:
+        """`_randbelow(0)` is refused rather than looped on."""
+        with pytest.raises(ValueError, match="n > 0"):
+            StepDraws("zero")._randbelow(0)
+
+
+_GOLDEN = 0x9E3779B97F4A7C15
+"""SplitMix64's increment: the state moves by it once per output."""
+
+
+class _PlainDraws(StepDraws):
+    """StepDraws with only `_next64` of its own: the plain forms of what it writes out."""
+
+    def random(self) -> float:
+        return (self._next64() >> 11) * (1.0 / 9007199254740992.0)
+
+    def _randbelow(self, n: int) -> int:
+        if n > 2**64:
+            return Random._randbelow_with_getrandbits(self, n)  # type: ignore[attr-defined]
+        while True:
+            product = self._next64() * n
+            if product % 2**64 >= 2**64 % n:
+                return product >> 64
+
+    randrange = Random.randrange
+    randint = Random.randint
+    uniform = Random.uniform
+    choice = Random.choice
+
+
+def _outcome(method: Any, args: tuple[Any, ...]) -> tuple[str, Any]:
+    """A call's value, or the type of error it raised."""
+    try:
+        return ("value", method(*args))
+    except (TypeError, ValueError, IndexError) as error:
+        return ("error", type(error))

@@ -146,6 +146,24 @@ class TestPlans:
         assert reasons[-1] == "delivered by the carrier"
         sim.close()
 
+    def test_review_rates_of_zero_pass_the_draws_over(self) -> None:
+        """With no review, its two draws are skipped, not dropped: the rest draw as before.
+
+        A world whose rates are too small for any draw to fall below plans every order as
+        the default world, which skips the review draws uncomputed, does.
+        """
+        never = parse_profile("okc_hold_rate = 1e-300\nokc_cancel_rate = 1e-300\n")
+        default, drawn = (
+            Simulator(start=START, seed=11),
+            Simulator(start=START, seed=11, profile=never),
+        )
+        ids = _run(default)
+        assert _run(drawn) == ids
+        for order_id in ids:
+            assert _story(default, order_id) == _story(drawn, order_id)
+        default.close()
+        drawn.close()
+
 
 class TestBatchRows:
     """The nightly batch schedules one row for the night, not one step per order."""

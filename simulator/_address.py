@@ -6,6 +6,7 @@ Both are documented for integrators in docs/operations-profile.md.
 from __future__ import annotations
 
 import enum
+import functools
 import re
 import types
 from typing import TYPE_CHECKING, Any
@@ -267,10 +268,23 @@ def validate_address(address: Mapping[str, Any]) -> tuple[AddressProblem, ...]:
     return tuple(problems)
 
 
-def _us_problems(address: Mapping[str, Any]) -> list[AddressProblem]:
+def _us_problems(address: Mapping[str, Any]) -> tuple[AddressProblem, ...]:
     """The US-only rules: ZIP format, a known state, and a ZIP that belongs to it."""
+    return _us_rules(
+        _text(address, "postal_code"),
+        _text(address, "province_code"),
+        _text(address, "province_name"),
+    )
+
+
+# Orders come again and again from the same ZIP codes and states: the verdict on the three
+# fields is remembered (the problems are immutable), saving a state lookup and a range scan.
+@functools.lru_cache(maxsize=4096)
+def _us_rules(
+    postal_code: str, province_code: str, province_name: str
+) -> tuple[AddressProblem, ...]:
+    """`_us_problems` on the fields' stripped text."""
     problems: list[AddressProblem] = []
-    postal_code = _text(address, "postal_code")
     zip_ok = bool(postal_code) and _ZIP.fullmatch(postal_code) is not None
     if postal_code and not zip_ok:
         problems.append(
@@ -281,8 +295,8 @@ def _us_problems(address: Mapping[str, Any]) -> list[AddressProblem]:
                 "use 5 digits or ZIP+4, like '94107' or '94107-1234'.",
             )
         )
-    state_field = "province_code" if _text(address, "province_code") else "province_name"
-    given = _text(address, state_field)
+    state_field = "province_code" if province_code else "province_name"
+    given = province_code or province_name
     if not given:
         problems.append(
             AddressProblem(
@@ -291,7 +305,7 @@ def _us_problems(address: Mapping[str, Any]) -> list[AddressProblem]:
                 "A US address needs its state: province_code (like 'CA') or province_name.",
             )
         )
-        return problems
+        return tuple(problems)
     state = find_state(given)
     if state is None:
         problems.append(
@@ -311,7 +325,7 @@ def _us_problems(address: Mapping[str, Any]) -> list[AddressProblem]:
                 f"codes start with {state.describe_ranges()}.",
             )
         )
-    return problems
+    return tuple(problems)
 
 
 class TriggerKind(enum.StrEnum):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 from pathlib import Path
 
 import pytest
@@ -105,3 +106,58 @@ class TestSnapshotAcrossStores:
             assert back.history(order["id"]) == expected[1]
         finally:
             back.close()
+
+
+class TestTransaction:
+    """`Store.transaction`: all of the block or none of it, and the lock is always let go."""
+
+    @staticmethod
+    def _free_elsewhere(store: Store) -> bool:
+        """Whether another thread can take the store's lock (it is reentrant in this one)."""
+        taken: list[bool] = []
+
+        def take() -> None:
+            got = store.lock.acquire(timeout=WAIT)
+            taken.append(got)
+            if got:
+                store.lock.release()
+
+        worker = threading.Thread(target=take)
+        worker.start()
+        worker.join(WAIT)
+        return taken == [True]
+
+    @staticmethod
+    def _half_write(store: Store) -> None:
+        with store.transaction() as conn:
+            conn.execute("INSERT INTO meta (key, value) VALUES ('half', 'written')")
+            raise RuntimeError("midway")
+
+    def test_a_block_that_raises_writes_nothing_and_frees_the_store(self) -> None:
+        """The rows written before the error are rolled back; another thread can then write."""
+        store = Store()
+        try:
+            before = store.generation
+            with pytest.raises(RuntimeError, match="midway"):
+                self._half_write(store)
+            assert store.get_meta("half") is None
+            assert store.generation == before
+            assert self._free_elsewhere(store)
+            with store.transaction() as conn:
+                conn.execute("INSERT INTO meta (key, value) VALUES ('whole', 'written')")
+            assert store.get_meta("whole") == "written"
+            assert store.generation == before + 1
+        finally:
+            store.close()
+
+    def test_a_failed_begin_lets_go_of_the_lock(self) -> None:
+        """If BEGIN itself fails (a transaction already open), the lock is not kept."""
+        store = Store()
+        try:
+            store.conn.execute("BEGIN")
+            with pytest.raises(sqlite3.OperationalError), store.transaction():
+                pass
+            store.conn.execute("ROLLBACK")
+            assert self._free_elsewhere(store)
+        finally:
+            store.close()

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import math
+from copy import deepcopy
 from typing import Any
+from unittest.mock import patch
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from lifecycle import _validation
 from lifecycle._errors import UpdateRejected, Violation, ViolationCode
 from lifecycle._status import OrderStatus
 from lifecycle._table import DEST, Event
 from lifecycle._validation import (
+    CREATE_FIELDS,
     NOTE_MAX_LENGTH,
     READ_ONLY_FIELDS,
     UPDATABLE_FIELDS,
@@ -838,3 +842,270 @@ class TestProperties:
         assert dict(result.consumer) == payload["consumer"]
         assert dict(result.shipping_address) == payload["shipping_address"]
         assert list(result.order_lines) == payload["order_lines"]
+
+
+# --- the fast path on create --------------------------------------------------------------------
+# `validate_create` first asks cheap twins of the checks whether a request is plainly valid and
+# only walks the checks (`_walked_create`, the original code) when they are unsure. The tests
+# below hold the two paths to the same answer, to the violation and to the key order: at every
+# spot of a few valid requests, for values around every limit the checks draw, and on random
+# mutations of generated requests.
+
+
+class _Text(str):
+    """A `str` subclass: the checks take it as text, the twins leave it to the checks."""
+
+    __slots__ = ()
+
+
+class _Object(dict[str, Any]):
+    """A `dict` subclass: an object to the checks, left to them by the twins."""
+
+
+_LONG_EMAIL = "a" * 90 + "@example.com"  # well formed, 102 characters
+BOUNDARY_VALUES: tuple[object, ...] = (
+    *(None, True, False, 0, 1, -1, 7, 10, 60, 61, 2**63 - 1, 2**63, 1.0, 2.5),
+    *(math.nan, math.inf, -math.inf),
+    *("x" * n for n in (0, 1, 7, 14, 15, 16, 29, 30, 31, 35, 36, 37, 49, 50, 51, 99, 100, 101)),
+    *("x" * n for n in (199, 200, 201, NOTE_MAX_LENGTH, NOTE_MAX_LENGTH + 1)),
+    *(PRODUCT, OTHER_PRODUCT, PRODUCT.upper(), PRODUCT[:-1], PRODUCT + "0", PRODUCT[:-1] + "g"),
+    *("Morning", "Midday", "Evening", "Night", "morning", "DTC", "Bulk", "Retail"),
+    *("Pending", "On Hold", "Accepted", "Canceled by Client"),
+    *("a@b.co", "john@example.com", "a@b", "a b@c.co", "@b.co", "a@b.", _LONG_EMAIL),
+    *("1234567", "123456", "+14155550123", "+12345678901234", "+123456789012345", "1" * 16),
+    *("+1 213 373 4253", "Label (1)!", "label\u00e9", "tab\there", "line\nbreak"),
+    *(_Text("x"), _Text(PRODUCT), _Text("Morning"), _Text("Pending"), _Text("a@b.co")),
+    *([], [{}], ["x"], [1, 2.5, "y"], [math.nan], [math.inf], [True], [None], {}, {"a": 1}),
+    *(_Object(), _Object(first_name="J", last_name="D")),
+    {"first_name": "J", "last_name": "D"},
+    {"address1": "1 Main St", "city": "Springfield", "country_name": "United States"},
+    [{"pouches": [{"contents": [{"client_product_id": PRODUCT}]}]}],
+    [{"contents": [{"client_product_id": PRODUCT}]}],
+    [{"pack_id": PRODUCT}],
+    [{"client_product_id": PRODUCT, "serving_size": 2}],
+    [{"client_product_id": OTHER_PRODUCT, "is_deleted": True}],
+)
+"""Values around every limit the create checks draw, of every JSON type and then some."""
+
+# Member names from every level of a create request, to add where they do not belong too.
+MEMBER_NAMES = sorted(
+    {
+        *CREATE_FIELDS,
+        *READ_ONLY_FIELDS,
+        *_validation._ADDRESS_CHECKS,
+        *_validation._CONSUMER_CHECKS,
+        *_validation._LINE_CHECKS,
+        *_validation._LINE_READ_ONLY,
+        *_validation._POUCH_CHECKS,
+        *_validation._POUCH_READ_ONLY,
+        *_validation._CONTENT_CHECKS,
+        "pouches",
+        "contents",
+        "foo",
+    }
+)
+
+RICH_CREATE: Payload = {
+    "consumer": {
+        "id": LINE_ID,
+        "first_name": "Ada",
+        "last_name": "Lovelace",
+        "email": "ada@example.com",
+        "phone_number": "+14155550123",
+    },
+    "shipping_address": address(address2=None, country_code="US", province_code=None),
+    "order_lines": [
+        line(
+            id=LINE_ID,
+            name="Daily pack",
+            physician_name="Dr Who",
+            client_custom_order_line_id=None,
+            has_special_handling=False,
+            source_line_item_ids=["a", 1, 2.5],
+            packaging_asset_group_id=None,
+            pouches=[
+                {
+                    "time_of_administration": "Morning",
+                    "custom_label": "AM (daily)",
+                    "cycle": "daily",
+                    "cycle_length": 7,
+                    "duration": None,
+                    "protocol_id": OTHER_PRODUCT,
+                    "contents": [
+                        {"client_product_id": PRODUCT, "serving_size": 2},
+                        {"id": LINE_ID, "client_product_id": OTHER_PRODUCT, "is_deleted": True},
+                    ],
+                },
+                {"pack_id": OTHER_PRODUCT, "is_deleted": False},
+            ],
+        ),
+        line(),
+    ],
+    "email": None,
+    "phone_number": "1234567",
+    "note": "Leave at the door.",
+    "source": "Shopify",
+    "client_custom_order_id": "shop-1",
+    "order_type": "Bulk",
+    "status": "On Hold",
+    "pack_builder_id": None,
+}
+"""A valid create request with every kind of member the checks know, at every level."""
+
+
+DROP = object()
+"""Stands for "no value": `changed` drops the spot."""
+
+
+def spots(document: object, path: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
+    """The path to every member and item of a JSON document (the root's path is empty)."""
+    found = [path]
+    if isinstance(document, dict):
+        for key, value in document.items():
+            found += spots(value, (*path, key))
+    elif isinstance(document, list):
+        for index, value in enumerate(document):
+            found += spots(value, (*path, index))
+    return found
+
+
+def at(document: object, path: tuple[object, ...]) -> Any:
+    """The value at `path` in a JSON document."""
+    for step in path:
+        document = document[step]  # type: ignore[index]
+    return document
+
+
+def changed(document: object, path: tuple[object, ...], value: object) -> object:
+    """A deep copy of a document with the spot at `path` set to `value` (or dropped if DROP)."""
+    if not path:
+        return value
+    copy = deepcopy(document)
+    parent = at(copy, path[:-1])
+    last = path[-1]
+    if value is DROP:
+        del parent[last]
+    else:
+        parent[last] = value
+    return copy
+
+
+def mutate(data: st.DataObject, document: object) -> object:
+    """Change one random spot of a JSON document: set it, drop it, or add a member beside it."""
+    path = data.draw(st.sampled_from(spots(document)))
+    if isinstance(at(document, path), dict) and data.draw(st.booleans()):
+        name = data.draw(st.sampled_from(MEMBER_NAMES) | st.text(max_size=4))
+        return changed(document, (*path, name), data.draw(st.sampled_from(BOUNDARY_VALUES)))
+    if path and data.draw(st.booleans()):
+        return changed(document, path, DROP)
+    return changed(document, path, data.draw(st.sampled_from(BOUNDARY_VALUES)))
+
+
+def outcome(validate: Any, payload: object) -> tuple[object, ...]:
+    """What a validation returns, down to the types, key order and identity of what it keeps."""
+    try:
+        result = validate(payload)
+    except UpdateRejected as rejection:
+        return ("rejected", rejection.violations, str(rejection))
+    return (
+        "accepted",
+        type(result),
+        *(
+            (type(part), list(part.items()))
+            for part in (result.consumer, result.shipping_address, result.other_fields)
+        ),
+        type(result.order_lines),
+        [id(item) for item in result.order_lines],
+        result.status,
+        result.source,
+        result.order_type,
+    )
+
+
+def walked_only(payload: object) -> tuple[object, ...]:
+    """`validate_create`'s outcome with the fast path switched off."""
+    return outcome(_validation._walked_create, payload)
+
+
+class TestCreateFastPath:
+    """The fast path on create answers as the checks do, and takes the requests it is for."""
+
+    @pytest.mark.parametrize("base", [RICH_CREATE, create_body()], ids=["rich", "minimal"])
+    def test_agrees_with_the_checks_at_every_spot(self, base: Payload) -> None:
+        """Any one spot of a valid request set to any boundary value, or dropped: same outcome."""
+        assert outcome(validate_create, base) == walked_only(base)
+        for path in spots(base):
+            for value in (*BOUNDARY_VALUES, DROP):
+                if value is DROP and not path:
+                    continue
+                document = changed(base, path, value)
+                assert outcome(validate_create, document) == walked_only(document), (path, value)
+
+    @pytest.mark.parametrize("base", [RICH_CREATE, create_body()], ids=["rich", "minimal"])
+    def test_agrees_with_the_checks_on_added_members(self, base: Payload) -> None:
+        """Any member name from any level added to any object of a valid request: same outcome."""
+        objects = [path for path in spots(base) if isinstance(at(base, path), dict)]
+        for path in objects:
+            for name in MEMBER_NAMES:
+                for value in ("x", None, 1, PRODUCT, "Morning", []):
+                    document = changed(base, (*path, name), value)
+                    assert outcome(validate_create, document) == walked_only(document), (
+                        path,
+                        name,
+                        value,
+                    )
+
+    @given(payload=create_payloads() | create_payloads(deliverable=True), data=st.data())
+    def test_agrees_with_the_checks_on_mutated_requests(
+        self, payload: Payload, data: st.DataObject
+    ) -> None:
+        """On generated valid requests changed in up to three spots, the same outcome."""
+        document: object = payload
+        for _ in range(data.draw(st.integers(0, 3))):
+            document = mutate(data, document)
+        assert outcome(validate_create, document) == walked_only(document)
+
+    @given(payload=create_payloads() | create_payloads([PRODUCT, OTHER_PRODUCT], deliverable=True))
+    def test_valid_requests_take_the_fast_path(self, payload: Payload) -> None:
+        """Well-formed requests never need the walk: that is where the time goes."""
+        with patch.object(_validation, "_walked_create", side_effect=AssertionError("walked")):
+            validate_create(payload)
+
+    @pytest.mark.parametrize(
+        "check", list(_validation._TWINS), ids=lambda check: check.__qualname__
+    )
+    def test_twins_pass_nothing_their_check_reports(self, check: Any) -> None:
+        """Whatever a check's twin (or its data) passes, the check passes without a word."""
+        checks = {"m": check}
+        fast = _validation._FastMembers.of(checks)
+        for _ in range(2):  # again, once twins have remembered what they matched
+            for value in BOUNDARY_VALUES:
+                if fast.accept({"m": value}):
+                    out: list[Violation] = []
+                    _validation._check_members({"m": value}, "x", checks, frozenset(), out)
+                    assert out == [], value
+
+    @pytest.mark.parametrize(
+        ("times", "deleted"),
+        [
+            (["Morning"] * 8, 0),
+            (["Morning"] * 9, 0),
+            (["Morning"] * 9, 1),
+            (["Morning"] * 5 + ["Evening"] * 5, 0),
+            ([None] * 5 + ["Morning"] * 4, 0),
+            ([None] * 9, 0),
+        ],
+    )
+    def test_supplement_cap_past_eight(self, times: list[str | None], deleted: int) -> None:
+        """Past eight contents in a line the cap is counted per time, as the check counts it."""
+        pouches: list[Payload] = []
+        for index, time in enumerate(times):
+            content: Payload = {"client_product_id": PRODUCT}
+            if index < deleted:
+                content["is_deleted"] = True
+            pouch: Payload = {"contents": [content]}
+            if time is not None:
+                pouch["time_of_administration"] = time
+            pouches.append(pouch)
+        body = create_body(order_lines=[{"pouches": pouches}])
+        assert outcome(validate_create, body) == walked_only(body)

@@ -100,12 +100,13 @@ def insert(
     return body
 
 
-def get(conn: sqlite3.Connection, number: int, consumer_id: str, client_id: str) -> dict[str, Any]:
-    """One of the client's consumers, by its id and the number the id reads back to.
+def get(conn: sqlite3.Connection, consumer: tuple[int, str], client_id: str) -> dict[str, Any]:
+    """One of the client's consumers, by the number its id reads back to (0 for none) and id.
 
     Raises:
         NotFound: no such consumer for this client.
     """
+    number, consumer_id = consumer
     row = conn.execute(
         "SELECT doc FROM consumers WHERE seq = ? AND id = ? AND client_id = ?",
         (number, consumer_id, client_id),
@@ -116,11 +117,11 @@ def get(conn: sqlite3.Connection, number: int, consumer_id: str, client_id: str)
     return body
 
 
-def exists(conn: sqlite3.Connection, number: int, consumer_id: str, client_id: str) -> bool:
-    """Whether the client has this consumer (`number`: what its id reads back to)."""
+def exists(conn: sqlite3.Connection, consumer: tuple[int, str], client_id: str) -> bool:
+    """Whether the client has this consumer (its id's number and the id, as `get` takes)."""
     row = conn.execute(
         "SELECT 1 FROM consumers WHERE seq = ? AND id = ? AND client_id = ?",
-        (number, consumer_id, client_id),
+        (*consumer, client_id),
     ).fetchone()
     return row is not None
 
@@ -144,8 +145,8 @@ def update(
     Raises:
         NotFound: no such consumer for this client.
     """
-    number, consumer_id = consumer
-    body = get(conn, number, consumer_id, client_id)
+    number = consumer[0]
+    body = get(conn, consumer, client_id)
     changed = {key: value for key, value in fields.items() if body.get(key) != value}
     if changed:
         body.update(changed)

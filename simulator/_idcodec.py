@@ -53,7 +53,7 @@ class IdCodec:
         """The id of the `number`-th thing of `kind` (numbers from 1 to 2**60 - 1)."""
         if not 0 < number <= _MASK:
             raise ValueError(f"id number {number} is outside 1..2**60-1")
-        k1, k2, k3 = self._keys.get(kind) or self._key(kind)
+        k1, k2, k3 = self._key(kind)
         x = ((number ^ k1) * _M1) & _MASK
         x ^= x >> _HALF
         x = ((x ^ k2) * _M2) & _MASK

@@ -464,8 +464,9 @@ class Simulator:
             NotFound: no such consumer for this client.
         """
         with self.store.lock:
-            number = self.ids.number_of("consumer", consumer_id)
-            return _consumers.get(self.store.conn, number, consumer_id, self._client(client))
+            return _consumers.get(
+                self.store.conn, self._consumer(consumer_id), self._client(client)
+            )
 
     def update_consumer(
         self, consumer_id: str, payload: object, client: str | None = None
@@ -479,13 +480,11 @@ class Simulator:
         with self.store.lock:
             self._catch_up()
             client_id = self._client(client)
-            number = self.ids.number_of("consumer", consumer_id)
-            _consumers.get(self.store.conn, number, consumer_id, client_id)
+            consumer = self._consumer(consumer_id)
+            _consumers.get(self.store.conn, consumer, client_id)
             fields = _consumers.check_fields(payload, creating=False)
             with self.store.transaction() as conn:
-                return _consumers.update(
-                    conn, (number, consumer_id), client_id, fields, self._stamp()
-                )
+                return _consumers.update(conn, consumer, client_id, fields, self._stamp())
 
     def list_consumers(self, client: str | None = None) -> list[dict[str, Any]]:
         """The client's consumers, oldest first."""
@@ -618,7 +617,7 @@ class Simulator:
                 )
         consumer_id = consumer.get("id")
         if consumer_id is not None and not _consumers.exists(
-            conn, self.ids.number_of("consumer", consumer_id), str(consumer_id), client_id
+            conn, self._consumer(consumer_id), client_id
         ):
             problems.append(
                 Violation(
@@ -647,8 +646,7 @@ class Simulator:
         fields = {k: v for k, v in consumer.items() if k in _consumers.FIELDS}
         consumer_id = consumer.get("id")
         if consumer_id is not None:
-            number = self.ids.number_of("consumer", consumer_id)
-            return _consumers.update(conn, (number, str(consumer_id)), client_id, fields, now)
+            return _consumers.update(conn, self._consumer(consumer_id), client_id, fields, now)
         new_id = self.ids.next(conn, "consumer") if save else self.ids.issue("consumer")
         number = self.ids.last("consumer")
         return _consumers.insert(conn, (number, new_id), client_id, fields, now)
@@ -690,6 +688,10 @@ class Simulator:
         with self.store.lock:
             self._catch_up()
             return self._load(order_id, self._client(client))
+
+    def _consumer(self, consumer_id: object) -> tuple[int, str]:
+        """A consumer's id as the store looks it up: the number it reads back to, and the id."""
+        return self.ids.number_of("consumer", consumer_id), str(consumer_id)
 
     def _load(self, order_id: str, client_id: str | None) -> OrderRow:
         """One order by id, of one client (or of any); the caller holds the store's lock.

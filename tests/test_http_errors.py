@@ -171,6 +171,16 @@ class TestRuleViolations:
             e["field"] for e in body["errors"]
         }
 
+    async def test_body_satisfies_every_documented_shape(self, api: Api) -> None:
+        """A 422 carries `message` and `errors` at the top and again under `error`."""
+        response = await api.post("/v2/orders", json={})
+        body = response.json()
+        assert body["error"] == {
+            "errorCode": "validation_error",
+            "message": body["message"],
+            "errors": body["errors"],
+        }
+
     async def test_cancel_twice(self, api: Api) -> None:
         """Cancelling a canceled order is a 422, not a 404 or a 500."""
         order = await api.create_order()

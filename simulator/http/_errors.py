@@ -77,6 +77,10 @@ def error_body(code: str, message: str) -> dict[str, Any]:
     return {"message": message, "error": {"errorCode": code, "message": message}}
 
 
+VALIDATION_ERROR_CODE = "validation_error"
+"""The `error.errorCode` of every 422."""
+
+
 def validation_body(problems: Iterable[Problem]) -> dict[str, Any]:
     """The body of a 422: the first problem in `message`, every problem in `errors`."""
     found = list(problems)
@@ -84,9 +88,14 @@ def validation_body(problems: Iterable[Problem]) -> dict[str, Any]:
     headline = f"{first.field}: {first.message}" if first.field else first.message
     if len(found) > 1:
         headline += f" (and {len(found) - 1} more; see errors)"
+    message = f"Validation failed: {headline}"
+    errors = [{"message": p.message, "type": p.type, "field": p.field} for p in found]
+    # One body for every documented shape: `ValidationError` reads `message` and `errors` at
+    # the top; `ErrorModel` requires `error`; authentication's 422 nests `errors` under it.
     return {
-        "message": f"Validation failed: {headline}",
-        "errors": [{"message": p.message, "type": p.type, "field": p.field} for p in found],
+        "message": message,
+        "errors": errors,
+        "error": {"errorCode": VALIDATION_ERROR_CODE, "message": message, "errors": errors},
     }
 
 

@@ -269,6 +269,12 @@ _FAULT = closed(
     applied={**INTEGER, "description": "How many requests the rule has struck."},
 )
 
+_VALIDATION_ERRORS: Schema = {
+    "type": "array",
+    "minItems": 1,
+    "items": closed(("message", "type", "field"), message=TEXT, type=TEXT, field=TEXT),
+}
+
 SCHEMAS: dict[str, Schema] = {
     "Error": closed(
         ("message", "error"),
@@ -276,13 +282,15 @@ SCHEMAS: dict[str, Schema] = {
         error=closed(("errorCode", "message"), errorCode=TEXT, message=TEXT),
     ),
     "ValidationError": closed(
-        ("message", "errors"),
+        ("message", "errors", "error"),
         message=TEXT,
-        errors={
-            "type": "array",
-            "minItems": 1,
-            "items": closed(("message", "type", "field"), message=TEXT, type=TEXT, field=TEXT),
-        },
+        errors=_VALIDATION_ERRORS,
+        error=closed(
+            ("errorCode", "message", "errors"),
+            errorCode=TEXT,
+            message=TEXT,
+            errors=_VALIDATION_ERRORS,
+        ),
     ),
     "TokenRequest": open_object(
         ("password",),

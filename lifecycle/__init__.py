@@ -67,7 +67,16 @@ from lifecycle._status import (
     can_cancel,
     can_edit,
 )
-from lifecycle._table import TRANSITIONS, Actor, Event, Guard, Transition
+from lifecycle._table import (
+    CREATION,
+    TRANSITIONS,
+    Actor,
+    Creation,
+    Event,
+    Guard,
+    Transition,
+    actor_of,
+)
 from lifecycle._validation import (
     READ_ONLY_FIELDS,
     UPDATABLE_FIELDS,
@@ -80,6 +89,7 @@ from lifecycle._validation import (
 __all__ = [
     "CLIENT_CANCELABLE",
     "CLIENT_STATUS_TARGETS",
+    "CREATION",
     "EDITABLE",
     "FINAL",
     "OKC_ONLY",
@@ -91,6 +101,7 @@ __all__ = [
     "Calendar",
     "CancelPolicy",
     "Consumer",
+    "Creation",
     "EditWindowClosed",
     "Event",
     "Fulfillment",
@@ -118,6 +129,7 @@ __all__ = [
     "ValidatedUpdate",
     "Violation",
     "ViolationCode",
+    "actor_of",
     "apply_bulk",
     "can_cancel",
     "can_edit",

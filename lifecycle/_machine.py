@@ -98,8 +98,8 @@ def fire(order: HasStatus, event: Event | str, **context: bool) -> OrderStatus:
     """
     event = _event(event)
     status = OrderStatus(order.status)
-    row = BY_EVENT[event]
-    if status not in row.sources:
+    row = BY_EVENT.get(event)
+    if row is None or status not in row.sources:
         raise IllegalTransition(status, event, (e.event for e in legal_events(status)))
     for guard in row.guards:
         if not context.get(guard.value, False):
@@ -141,7 +141,9 @@ def apply_bulk(
         ValueError: the event name is unknown.
     """
     event = _event(event)
-    row = BY_EVENT[event]
+    row = BY_EVENT.get(event)
+    if row is None:  # creation: no order already made can take it
+        return [], list(orders)
     for guard in row.guards:
         if not context.get(guard.value, False):
             raise GuardFailed(OrderStatus(next(iter(sorted(row.sources)))), event, guard)

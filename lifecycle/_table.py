@@ -27,6 +27,8 @@ class Actor(enum.StrEnum):
 class Event(enum.StrEnum):
     """A named lifecycle event."""
 
+    CREATE = "create"
+    """The order comes into being (`CREATION`); no transition row starts from it."""
     UPDATE = "update"
     HOLD = "hold"
     RELEASE = "release"
@@ -52,6 +54,16 @@ class Guard(enum.StrEnum):
 
 
 @attrs.frozen
+class Creation:
+    """How an order comes into being: the event, who causes it, the statuses it may start in."""
+
+    event: Event
+    actor: Actor
+    statuses: frozenset[S]
+    description: str = ""
+
+
+@attrs.frozen
 class Transition:
     """One row of the table: an event, where it may start, where it leads, who causes it."""
 
@@ -69,6 +81,15 @@ class Transition:
 
 
 _EDITABLE = frozenset({S.PENDING, S.ON_HOLD})
+
+CREATION = Creation(
+    Event.CREATE,
+    Actor.CLIENT,
+    _EDITABLE,
+    description="client creates the order: Pending, or On Hold when asked or when its "
+    "address needs review",
+)
+"""Where orders start: the one event that is not a row of `TRANSITIONS`."""
 _BEFORE_SHIPPING = frozenset({S.PENDING, S.ON_HOLD, S.ACCEPTED, S.IN_PRODUCTION})
 _AFTER_SHIPPING = frozenset({S.SHIPPED, S.DELIVERED})
 
@@ -176,7 +197,22 @@ TRANSITIONS: tuple[Transition, ...] = (
 )
 
 BY_EVENT: dict[Event, Transition] = {row.event: row for row in TRANSITIONS}
-"""Each event's row; every event has exactly one."""
+"""Each event's row; every event but `CREATION`'s has exactly one."""
+
+ACTORS: dict[Event, Actor] = {CREATION.event: CREATION.actor} | {
+    row.event: row.actor for row in TRANSITIONS
+}
+"""Who causes each event, creation included: what order history records as the actor."""
+
+
+def actor_of(event: Event | str) -> Actor:
+    """Return who causes an event, as the table says (`create` is the client's).
+
+    Raises:
+        ValueError: the event name is unknown.
+    """
+    return ACTORS[Event(event)]
+
 
 DEST: dict[tuple[S, Event], S] = {
     (source, row.event): row.dest_from(source) for row in TRANSITIONS for source in row.sources

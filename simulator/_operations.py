@@ -17,7 +17,7 @@ import attrs
 
 from lifecycle._machine import destinations
 from lifecycle._status import OrderStatus
-from lifecycle._table import BY_EVENT, Actor, Event
+from lifecycle._table import Actor, Event, actor_of
 from simulator._address import Trigger, TriggerKind, test_trigger
 from simulator._carriers import CARRIERS, Carrier
 from simulator._ids import order_rng
@@ -156,8 +156,8 @@ class Operations:
                 chosen = Event(name)
             except ValueError:
                 chosen = None
-        allowed = [e.value for e in Event if BY_EVENT[e].actor is not Actor.CLIENT]
-        if chosen is None or BY_EVENT[chosen].actor is Actor.CLIENT:
+        allowed = [e.value for e in Event if actor_of(e) is not Actor.CLIENT]
+        if chosen is None or actor_of(chosen) is Actor.CLIENT:
             raise ValueError(
                 f"{name!r} is not an operator event; use one of: hold, release, "
                 + ", ".join(allowed)

@@ -131,7 +131,7 @@ class TestOperatorEvents:
         assert response.json()["error"]["errorCode"] == "illegal_transition"
         assert await api.status(order["id"]) == "Pending"
 
-    @pytest.mark.parametrize("event", ["teleport", "update", "cancel"])
+    @pytest.mark.parametrize("event", ["teleport", "update", "cancel", "create"])
     async def test_unknown_or_client_event_is_a_422(self, api: Api, event: str) -> None:
         """A name that is not an operator event is a 422 on `event`."""
         order = await api.create_order()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import attrs
 import pytest
 from hypothesis import given
@@ -11,7 +13,16 @@ from transitions import MachineError
 from lifecycle._errors import GuardFailed, IllegalTransition
 from lifecycle._machine import MACHINE, apply_bulk, can_fire, destinations, fire, legal_events
 from lifecycle._status import FINAL, OKC_ONLY, OrderStatus
-from lifecycle._table import BY_EVENT, DEST, TRANSITIONS, Actor, Event, Guard
+from lifecycle._table import (
+    BY_EVENT,
+    CREATION,
+    DEST,
+    TRANSITIONS,
+    Actor,
+    Event,
+    Guard,
+    actor_of,
+)
 
 
 @attrs.define(eq=False)
@@ -28,8 +39,26 @@ class TestTable:
     """The table itself is consistent."""
 
     def test_one_row_per_event(self) -> None:
-        """Every event has exactly one row."""
-        assert sorted(row.event for row in TRANSITIONS) == sorted(Event)
+        """Every event but creation has exactly one row; creation has none."""
+        events = sorted(row.event for row in TRANSITIONS)
+        assert events == sorted(set(Event) - {CREATION.event})
+
+    def test_creation_starts_in_client_statuses(self) -> None:
+        """A client creates an order, Pending or On Hold, and no row leads into creation."""
+        assert (CREATION.event, CREATION.actor) == (Event.CREATE, Actor.CLIENT)
+        assert CREATION.statuses == {OrderStatus.PENDING, OrderStatus.ON_HOLD}
+        assert CREATION.event not in BY_EVENT
+
+    @pytest.mark.parametrize("event", list(Event))
+    def test_actor_of_every_event(self, event: Event) -> None:
+        """`actor_of` answers for every event: creation's actor or the event's row's."""
+        expected = CREATION.actor if event is CREATION.event else BY_EVENT[event].actor
+        assert actor_of(event) is expected
+        assert actor_of(event.value) is expected
+
+    def test_actor_of_forced_events(self) -> None:
+        """Shipping is operations' event and accepting the batch's, whoever forces them."""
+        assert (actor_of("ship"), actor_of("accept")) == (Actor.OPERATIONS, Actor.BATCH)
 
     def test_final_statuses_have_no_way_out(self) -> None:
         """No row starts from a final status."""
@@ -101,8 +130,18 @@ class TestFire:
 
     def test_unknown_event(self) -> None:
         """An unknown event name is a ValueError listing the known ones."""
-        with pytest.raises(ValueError, match="known events: update"):
+        with pytest.raises(ValueError, match="known events: create, update"):
             fire(Record(OrderStatus.PENDING), "teleport")
+
+    @pytest.mark.parametrize("status", list(OrderStatus))
+    def test_creation_is_not_a_move(self, status: OrderStatus) -> None:
+        """No order already made can be created again: `create` is an illegal move."""
+        order = Record(status)
+        with pytest.raises(IllegalTransition, match="'create'"):
+            fire(order, Event.CREATE, **ALL_CONTEXT)
+        assert order.status is status
+        assert not can_fire(status, "create")
+        assert Event.CREATE not in {e.event for e in legal_events(status)}
 
     def test_machine_is_shared_and_holds_no_orders(self) -> None:
         """Firing never adds the order to the machine as a model."""
@@ -119,8 +158,9 @@ class TestAgreement:
         expected = DEST.get((status, event))
 
         raw = Record(status.value)  # type: ignore[arg-type]
+        trigger = MACHINE.events.get(event.value)  # creation has no transition
         try:
-            moved = MACHINE.events[event.value].trigger(raw, **ALL_CONTEXT)
+            moved = trigger is not None and trigger.trigger(raw, **ALL_CONTEXT)
         except MachineError:
             moved = False
         assert (OrderStatus(raw.status) if moved else None) == expected
@@ -144,8 +184,9 @@ class TestApplyBulk:
 
     def test_moves_pending_and_refuses_others(self) -> None:
         """The batch accepts Pending orders and reports the rest, in input order."""
-        orders = [Record(s) for s in (OrderStatus.PENDING, OrderStatus.ON_HOLD, "Pending")]
-        moved, refused = apply_bulk(orders, Event.ACCEPT)  # type: ignore[arg-type]
+        plain = cast("OrderStatus", "Pending")  # an integrator's record holding the API string
+        orders = [Record(s) for s in (OrderStatus.PENDING, OrderStatus.ON_HOLD, plain)]
+        moved, refused = apply_bulk(orders, Event.ACCEPT)
         assert [o.status for o in moved] == [OrderStatus.ACCEPTED, OrderStatus.ACCEPTED]
         assert refused == [orders[1]]
         assert orders[1].status is OrderStatus.ON_HOLD

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from lifecycle._table import CREATION, Actor
 from simulator._ids import stable_uuid
 from simulator._timefmt import iso
 
@@ -116,8 +117,8 @@ def transaction_rows(
             "column_name": column,
             "old_data": old,
             "new_data": new,
-            "event_type": "INSERT" if event == "create" else "UPDATE",
-            "done_by": client_id if actor == "client" else SYSTEM_USER,
+            "event_type": "INSERT" if event == CREATION.event else "UPDATE",
+            "done_by": client_id if actor == Actor.CLIENT else SYSTEM_USER,
             "client_id": client_id,
             "entity_id": order_id,
             "created_at": iso(at),

@@ -18,7 +18,7 @@ from lifecycle._errors import (
     ViolationCode,
 )
 from lifecycle._machine import can_fire, fire
-from lifecycle._table import BY_EVENT, Actor, Event
+from lifecycle._table import BY_EVENT, CREATION, Actor, Event, actor_of
 from simulator._operations import parse_trigger
 from simulator._timeline import DueOrder, StatusRecord
 
@@ -40,27 +40,37 @@ class Move:
 
     event: Event
     actor: Actor
-    source: OrderStatus
+    source: OrderStatus | None
+    """None for a creation."""
     dest: OrderStatus
     reason: str | None
-
-
-def actor_of(event: Event) -> Actor:
-    """Who causes `event`, as the transition table says."""
-    return BY_EVENT[event].actor
 
 
 def start_status(requested: OrderStatus, review: str) -> OrderStatus:
     """The status a new order starts in: the one asked for, held when its address needs review.
 
+    Both are among the statuses the table lets an order start in (`CREATION.statuses`).
+
     Args:
         requested: the status the create asked for (validated).
         review: why the address needs review, or "" when it passes.
+
+    Raises:
+        ValueError: the table does not let an order start in that status (a caller's bug:
+            validation allows only those).
     """
     record = StatusRecord(requested)
     if review and can_fire(requested, Event.OKC_HOLD):
         fire(record, Event.OKC_HOLD, address_ok=False)
+    if record.status not in CREATION.statuses:
+        raise ValueError(f"An order cannot start {record.status.value}.")
     return record.status
+
+
+def creation(status: OrderStatus, review: str) -> Move:
+    """The first row of a new order's history: its creation, in the status it starts in."""
+    reason = f"created; address needs review: {review}" if review else "created"
+    return Move(CREATION.event, CREATION.actor, None, status, reason)
 
 
 def edit(status: OrderStatus) -> None:

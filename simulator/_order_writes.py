@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from lifecycle._errors import UpdateRejected, Violation, ViolationCode
 from lifecycle._status import OrderStatus
-from lifecycle._table import Event
+from lifecycle._table import Event, actor_of
 from lifecycle._validation import validate_create, validate_update
 from simulator import _catalogue, _changes, _consumers, _moves, _orders, _rows
 from simulator._address import Trigger, TriggerKind, validate_address
@@ -73,11 +73,7 @@ def create(world: World, payload: object, client: str | None) -> dict[str, Any]:
         ids.save(conn)
         seq = ids.last("order")
         _rows.insert(conn, seq, doc, status, now=now, trigger=_stored_trigger(trigger))
-        reason = f"created; address needs review: {review}" if review else "created"
-        conn.execute(
-            _changes.LOG_ROW_INSERT,
-            (seq, now, "status", None, status.value, "create", "client", reason, None),
-        )
+        _changes.record(conn, _status_change(seq, now, _moves.creation(status, review), None))
     return _orders.overlay(doc, status, stamp)
 
 
@@ -131,26 +127,29 @@ def _log(
     row: OrderRow, now: int, changes: Mapping[str, tuple[Any, Any]], move: _moves.Move | None
 ) -> list[_changes.Change]:
     """The log rows of an update: one per changed field, then the status move if any."""
-    edit, editor = Event.UPDATE.value, _moves.actor_of(Event.UPDATE).value
+    edit, editor = Event.UPDATE.value, actor_of(Event.UPDATE).value
     log = [
         _changes.Change(row.seq, now, key, old, new, edit, editor, None, row.updated_at)
         for key, (old, new) in changes.items()
     ]
     if move is not None:
-        log.append(
-            _changes.Change(
-                row.seq,
-                now,
-                "status",
-                move.source,
-                move.dest,
-                move.event.value,
-                move.actor.value,
-                move.reason,
-                row.updated_at,
-            )
-        )
+        log.append(_status_change(row.seq, now, move, row.updated_at))
     return log
+
+
+def _status_change(seq: int, now: int, move: _moves.Move, before: int | None) -> _changes.Change:
+    """The log row of a status move; `before` is the order's `updated_at` until then."""
+    return _changes.Change(
+        seq,
+        now,
+        "status",
+        move.source,
+        move.dest,
+        move.event.value,
+        move.actor.value,
+        move.reason,
+        before,
+    )
 
 
 def _stored_trigger(trigger: Trigger | None) -> str | None:

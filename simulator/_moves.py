@@ -40,8 +40,7 @@ class Move:
 
     event: Event
     actor: Actor
-    source: OrderStatus | None
-    """None for a creation."""
+    source: OrderStatus
     dest: OrderStatus
     reason: str | None
 
@@ -59,18 +58,12 @@ def start_status(requested: OrderStatus, review: str) -> OrderStatus:
         ValueError: the table does not let an order start in that status (a caller's bug:
             validation allows only those).
     """
-    record = StatusRecord(requested)
+    status = requested
     if review and can_fire(requested, Event.OKC_HOLD):
-        fire(record, Event.OKC_HOLD, address_ok=False)
-    if record.status not in CREATION.statuses:
-        raise ValueError(f"An order cannot start {record.status.value}.")
-    return record.status
-
-
-def creation(status: OrderStatus, review: str) -> Move:
-    """The first row of a new order's history: its creation, in the status it starts in."""
-    reason = f"created; address needs review: {review}" if review else "created"
-    return Move(CREATION.event, CREATION.actor, None, status, reason)
+        status = fire(StatusRecord(requested), Event.OKC_HOLD, address_ok=False)
+    if status not in CREATION.statuses:
+        raise ValueError(f"An order cannot start {status.value}.")
+    return status
 
 
 def edit(status: OrderStatus) -> None:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from lifecycle._errors import UpdateRejected, Violation, ViolationCode
 from lifecycle._status import OrderStatus
-from lifecycle._table import Event, actor_of
+from lifecycle._table import CREATION, Event, actor_of
 from lifecycle._validation import validate_create, validate_update
 from simulator import _catalogue, _changes, _consumers, _moves, _orders, _rows
 from simulator._address import Trigger, TriggerKind, validate_address
@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from simulator._rows import OrderRow
     from simulator._world import World
 
+_CREATED, _CREATOR = CREATION.event.value, CREATION.actor.value
+"""The event and actor of a new order's first history row, as the table has them."""
 _BILLING_STATUS_AT_CREATE = "Pending"
 """A new order's `billing_status` (the provider's billing field, not the order's status)."""
 
@@ -73,7 +75,11 @@ def create(world: World, payload: object, client: str | None) -> dict[str, Any]:
         ids.save(conn)
         seq = ids.last("order")
         _rows.insert(conn, seq, doc, status, now=now, trigger=_stored_trigger(trigger))
-        _changes.record(conn, _status_change(seq, now, _moves.creation(status, review), None))
+        reason = f"created; address needs review: {review}" if review else "created"
+        conn.execute(
+            _changes.LOG_ROW_INSERT,
+            (seq, now, "status", None, status.value, _CREATED, _CREATOR, reason, None),
+        )
     return _orders.overlay(doc, status, stamp)
 
 
@@ -133,23 +139,20 @@ def _log(
         for key, (old, new) in changes.items()
     ]
     if move is not None:
-        log.append(_status_change(row.seq, now, move, row.updated_at))
+        log.append(
+            _changes.Change(
+                row.seq,
+                now,
+                "status",
+                move.source,
+                move.dest,
+                move.event.value,
+                move.actor.value,
+                move.reason,
+                row.updated_at,
+            )
+        )
     return log
-
-
-def _status_change(seq: int, now: int, move: _moves.Move, before: int | None) -> _changes.Change:
-    """The log row of a status move; `before` is the order's `updated_at` until then."""
-    return _changes.Change(
-        seq,
-        now,
-        "status",
-        move.source,
-        move.dest,
-        move.event.value,
-        move.actor.value,
-        move.reason,
-        before,
-    )
 
 
 def _stored_trigger(trigger: Trigger | None) -> str | None:

@@ -11,13 +11,13 @@ import attrs
 
 from lifecycle._calendar import PACIFIC, Calendar
 from lifecycle._status import FINAL, OrderStatus
-from lifecycle._table import DEST
+from lifecycle._table import CREATION, DEST
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
     from datetime import datetime
 
-_ENTRY_STATUSES = frozenset({OrderStatus.PENDING, OrderStatus.ON_HOLD})
+_ENTRY_STATUSES = CREATION.statuses
 
 
 class HistoryProblem(enum.StrEnum):

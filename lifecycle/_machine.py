@@ -1,23 +1,22 @@
-"""One shared `transitions` machine derived from the table, behind a small typed facade.
+"""One shared `transitions` machine built from the table decides every single-order move.
 
-Orders are never added to the machine: every call passes the order in, and the machine
-reads and writes its `status` attribute. The bulk path skips `transitions` entirely and
-uses the flattened table, for the nightly batch that touches every Pending order.
+The table's guards are the machine's conditions; `fire` triggers it and turns its refusals
+into `IllegalTransition` or `GuardFailed`. The bulk path is compiled from the same table.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import attrs
-from transitions import EventData, Machine
+from transitions import EventData, Machine, MachineError
 
 from lifecycle._errors import GuardFailed, IllegalTransition
 from lifecycle._status import OrderStatus
-from lifecycle._table import BY_EVENT, DEST, TRANSITIONS, Actor, Event, Guard
+from lifecycle._table import TRANSITIONS, Actor, Event, Guard, actor_of
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Callable, Iterable, Mapping
 
 
 class HasStatus(Protocol):
@@ -36,12 +35,41 @@ class LegalEvent:
     guards: tuple[Guard, ...]
 
 
-def _guard_holds(guard: Guard) -> Any:  # noqa: ANN401 - transitions' condition signature
-    def check(event_data: EventData) -> bool:
-        return bool(event_data.kwargs.get(guard.value, False))
+class GuardCondition:
+    """A table guard as a `transitions` condition: it holds when the caller says it does."""
 
-    check.__name__ = f"guard_{guard.value}"
-    return check
+    __slots__ = ("guard",)
+
+    def __init__(self, guard: Guard) -> None:
+        """Wrap one guard."""
+        self.guard = guard
+
+    def __call__(self, event_data: EventData) -> bool:
+        """What `transitions` asks: does the guard hold for this trigger's context?
+
+        A denial is noted on the model, so that `fire` can name the guard that refused.
+        """
+        if self.holds(event_data.kwargs):
+            return True
+        if isinstance(event_data.model, _Holder):
+            event_data.model.denied = self.guard
+        return False
+
+    def holds(self, context: Mapping[str, bool]) -> bool:
+        """Tell whether the context says the guard holds (a guard not supplied does not)."""
+        return bool(context.get(self.guard.value, False))
+
+
+class _Holder:
+    """The model the machine moves: the status as the plain API string it keys states by."""
+
+    __slots__ = ("denied", "status")
+
+    denied: Guard
+    """The guard that refused the move; set by the condition that denied it."""
+
+    def __init__(self, status: str) -> None:
+        self.status = status
 
 
 def _build_machine() -> Machine:
@@ -56,27 +84,43 @@ def _build_machine() -> Machine:
         model_attribute="status",
     )
     for row in TRANSITIONS:
-        conditions = [_guard_holds(guard) for guard in row.guards]
+        conditions: list[str | Callable[..., bool | None]] = [
+            GuardCondition(guard) for guard in row.guards
+        ]
         for source in sorted(row.sources):
-            machine.add_transition(
-                row.event.value,
-                source.value,
-                row.dest_from(source).value if row.dest is not None else "=",
-                conditions=conditions,
-            )
+            # An internal event (dest None) is an internal transition: no exit, no entry.
+            dest = None if row.dest is None else row.dest.value
+            machine.add_transition(row.event.value, source.value, dest, conditions=conditions)
     return machine
 
 
 MACHINE: Machine = _build_machine()
-"""The one machine every order goes through."""
+"""The one machine every order goes through; orders are never added to it as models."""
+
+_STATUS: dict[str, OrderStatus] = {status.value: status for status in OrderStatus}
+"""Each status by its API string: what the machine's state names turn back into."""
+
+_EVENT: dict[str, Event] = {event.value: event for event in Event}
+"""Each event by its name (an `Event` finds itself too: it hashes and compares as its name)."""
+
+_OPEN_EVENTS: dict[OrderStatus, tuple[Event, ...]] = {
+    status: tuple(_EVENT[name] for name in MACHINE.get_triggers(status.value))
+    for status in OrderStatus
+}
+"""The events the machine offers from each status, asked once: an illegal move names them."""
 
 
 def _event(event: Event | str) -> Event:
-    try:
-        return Event(event)
-    except ValueError:
+    found = _EVENT.get(event) if isinstance(event, str) else None
+    if found is None:
         known = ", ".join(e.value for e in Event)
-        raise ValueError(f"Unknown event {event!r}; known events: {known}.") from None
+        raise ValueError(f"Unknown event {event!r}; known events: {known}.")
+    return found
+
+
+def _status(raw: OrderStatus | str) -> OrderStatus:
+    status = _STATUS.get(raw) if isinstance(raw, str) else None
+    return OrderStatus(raw) if status is None else status  # its ValueError names the value
 
 
 def fire(order: HasStatus, event: Event | str, **context: bool) -> OrderStatus:
@@ -94,30 +138,79 @@ def fire(order: HasStatus, event: Event | str, **context: bool) -> OrderStatus:
     Raises:
         IllegalTransition: the order's status does not allow the event.
         GuardFailed: the status allows it but a guard does not hold.
-        ValueError: the event name is unknown.
+        ValueError: the event name or the order's status is unknown.
     """
     event = _event(event)
-    status = OrderStatus(order.status)
-    row = BY_EVENT.get(event)
-    if row is None or status not in row.sources:
-        raise IllegalTransition(status, event, (e.event for e in legal_events(status)))
-    for guard in row.guards:
-        if not context.get(guard.value, False):
-            raise GuardFailed(status, event, guard)
-    # The machine works on the plain API strings; the order gets the enum back afterwards.
-    order.status = status.value  # type: ignore[assignment]
+    status = _status(order.status)
+    trigger = MACHINE.events.get(event.value)
+    if trigger is None:  # an event with no transition at all (creation)
+        raise IllegalTransition(status, event, _OPEN_EVENTS[status])
+    holder = _Holder(status.value)
     try:
-        moved = MACHINE.events[event.value].trigger(order, **context)
-    finally:
-        order.status = OrderStatus(order.status)
-    if not moved:  # pragma: no cover - the checks above make this unreachable
-        raise IllegalTransition(status, event, (e.event for e in legal_events(status)))
-    return order.status
+        moved = trigger.trigger(holder, **context)
+    except MachineError:  # the machine has no transition for this event from this state
+        raise IllegalTransition(status, event, _OPEN_EVENTS[status]) from None
+    if not moved:  # the transition exists, but one of its conditions refused
+        raise GuardFailed(status, event, holder.denied)
+    order.status = new = _STATUS[holder.status]
+    return new
 
 
 def can_fire(status: OrderStatus | str, event: Event | str) -> bool:
-    """Tell whether the table has a move for this status and event (guards aside)."""
-    return (OrderStatus(status), _event(event)) in DEST
+    """Tell whether the machine has a move for this status and event (guards aside)."""
+    trigger = MACHINE.events.get(_event(event).value)
+    return trigger is not None and _status(status).value in trigger.transitions
+
+
+def legal_events(
+    order_or_status: HasStatus | OrderStatus | str, actor: Actor | None = None
+) -> tuple[LegalEvent, ...]:
+    """List the moves the machine offers an order now, with who may make them.
+
+    Args:
+        order_or_status: an order (anything with `status`) or a status.
+        actor: only the events this actor causes, if given.
+
+    Returns:
+        The open events in table order.
+    """
+    raw = order_or_status if isinstance(order_or_status, str) else order_or_status.status
+    status = _status(raw)
+    found: list[LegalEvent] = []
+    for name in MACHINE.get_triggers(status.value):
+        event = Event(name)
+        if actor is not None and actor_of(event) is not actor:
+            continue
+        for transition in MACHINE.events[name].transitions[status.value]:
+            dest = status if transition.dest is None else _STATUS[transition.dest]
+            guards = tuple(
+                c.func.guard for c in transition.conditions if isinstance(c.func, GuardCondition)
+            )
+            found.append(LegalEvent(event, actor_of(event), dest, guards))
+    return tuple(found)
+
+
+@attrs.frozen
+class _Bulk:
+    """One event compiled for the bulk path: status to status, and the guards it needs."""
+
+    moves: dict[OrderStatus, OrderStatus]
+    guards: tuple[GuardCondition, ...]
+
+
+def _compile_bulk() -> dict[Event, _Bulk]:
+    compiled: dict[Event, _Bulk] = {}
+    for row in TRANSITIONS:
+        moves = {source: row.dest_from(source) for source in sorted(row.sources)}
+        compiled[row.event] = _Bulk(moves, tuple(GuardCondition(g) for g in row.guards))
+    return compiled
+
+
+_BULK: dict[Event, _Bulk] = _compile_bulk()
+"""The bulk path's lookups, compiled once from the same table as the machine."""
+
+_NO_MOVES = _Bulk({}, ())
+"""What the bulk path knows of an event with no transition (creation): nothing moves."""
 
 
 def apply_bulk(
@@ -141,16 +234,13 @@ def apply_bulk(
         ValueError: the event name is unknown.
     """
     event = _event(event)
-    row = BY_EVENT.get(event)
-    if row is None:  # creation: no order already made can take it
-        return [], list(orders)
-    for guard in row.guards:
-        if not context.get(guard.value, False):
-            raise GuardFailed(OrderStatus(next(iter(sorted(row.sources)))), event, guard)
-    table = {source: dest for (source, ev), dest in DEST.items() if ev is event}
+    bulk = _BULK.get(event, _NO_MOVES)
+    for condition in bulk.guards:
+        if not condition.holds(context):
+            raise GuardFailed(min(bulk.moves), event, condition.guard)
     moved: list[HasStatus] = []
     refused: list[HasStatus] = []
-    lookup = table.get
+    lookup = bulk.moves.get
     for order in orders:
         dest = lookup(order.status)
         if dest is None:
@@ -161,28 +251,6 @@ def apply_bulk(
     return moved, refused
 
 
-def legal_events(
-    order_or_status: HasStatus | OrderStatus | str, actor: Actor | None = None
-) -> tuple[LegalEvent, ...]:
-    """List the moves open to an order now, with who may make them.
-
-    Args:
-        order_or_status: an order (anything with `status`) or a status.
-        actor: only the events this actor causes, if given.
-
-    Returns:
-        The open events in table order.
-    """
-    raw = order_or_status if isinstance(order_or_status, str) else order_or_status.status
-    status = OrderStatus(raw)
-    return tuple(
-        LegalEvent(row.event, row.actor, row.dest_from(status), row.guards)
-        for row in TRANSITIONS
-        if status in row.sources and (actor is None or row.actor is actor)
-    )
-
-
 def destinations(event: Event | str) -> Mapping[OrderStatus, OrderStatus]:
     """Map each status an event may start from to where the event leads."""
-    event = _event(event)
-    return {source: dest for (source, ev), dest in DEST.items() if ev is event}
+    return dict(_BULK.get(_event(event), _NO_MOVES).moves)

@@ -1,4 +1,8 @@
-"""Order statuses exactly as the OK Capsule v2 API spells them, and their groups."""
+"""Order statuses exactly as the OK Capsule v2 API spells them, and their groups.
+
+The groups name what the transition table implies (`lifecycle._table` builds on this module,
+so cannot feed it); tests/test_status.py derives each group from the table and compares.
+"""
 
 from __future__ import annotations
 

@@ -85,7 +85,7 @@ _EDITABLE = frozenset({S.PENDING, S.ON_HOLD})
 CREATION = Creation(
     Event.CREATE,
     Actor.CLIENT,
-    _EDITABLE,
+    frozenset({S.PENDING, S.ON_HOLD}),
     description="client creates the order: Pending, or On Hold when asked or when its "
     "address needs review",
 )

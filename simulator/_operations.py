@@ -30,22 +30,24 @@ if TYPE_CHECKING:
     from lifecycle._calendar import Calendar
     from simulator._profile import OperationsProfile
 
-START_PRODUCTION = "start_production"
+# Steps that make one event are named after it (the store keeps the name in `next_event`).
+START_PRODUCTION = Event.START_PRODUCTION.value
 """The key of the production step's draws."""
 PLAN = "plan"
 """The first step after acceptance: OKC's review, then the production run is planned. Short,
 because the nightly batch writes it into every order it accepts."""
 BEGIN_PRODUCTION = "begin_production"
 """Production starts now as planned (`Plan`); the bulk path takes it, else `step` does."""
-SHIP = "ship"
-DELIVER = "deliver"
-RETURN = "return"
-FAIL = "fail"
+SHIP = Event.SHIP.value
+DELIVER = Event.DELIVER.value
+RETURN = Event.RETURN.value
+FAIL = Event.FAIL.value
 
 _MEMO_SIZE = 4096
 """Most calendar answers an `Operations` keeps; far more than the instants one world uses."""
 
-_OPERATOR_ALIASES = {"hold": Event.OKC_HOLD, "release": Event.OKC_RELEASE}
+_OPERATOR_ALIASES: dict[str, Event] = {Event.HOLD: Event.OKC_HOLD, Event.RELEASE: Event.OKC_RELEASE}
+"""An operator's `hold` and `release` mean OKC's own hold and release."""
 
 
 class Shipment(NamedTuple):
@@ -156,12 +158,10 @@ class Operations:
                 chosen = Event(name)
             except ValueError:
                 chosen = None
-        allowed = [e.value for e in Event if actor_of(e) is not Actor.CLIENT]
         if chosen is None or actor_of(chosen) is Actor.CLIENT:
+            allowed = [*_OPERATOR_ALIASES, *(e for e in Event if actor_of(e) is not Actor.CLIENT)]
             raise ValueError(
-                f"{name!r} is not an operator event; use one of: hold, release, "
-                + ", ".join(allowed)
-                + "."
+                f"{name!r} is not an operator event; use one of: {', '.join(allowed)}."
             )
         return chosen
 

@@ -15,21 +15,26 @@ from lifecycle._models import Order
 from lifecycle._status import OrderStatus
 from simulator import _json
 
-# The provider's internal `state` for each client-facing status.
-STATE_OF: dict[str, str] = {
+_STATE_RENAMED: dict[OrderStatus, str] = {
     OrderStatus.PENDING: "New",
     OrderStatus.ON_HOLD: "Warning",
     OrderStatus.ACCEPTED: "Submitted",
-    OrderStatus.IN_PRODUCTION: "In Production",
-    OrderStatus.SHIPPED: "Shipped",
-    OrderStatus.DELIVERED: "Delivered",
     OrderStatus.CANCELED_BY_CLIENT: "Canceled",
     OrderStatus.CANCELED_BY_OKC: "Canceled",
     OrderStatus.REPLACED: "Canceled",
     OrderStatus.VOIDED: "Canceled",
-    OrderStatus.RETURNED: "Returned",
-    OrderStatus.ERROR: "Error",
 }
+"""The statuses whose provider `state` has a name of its own."""
+
+STATE_OF: dict[str, str] = {
+    status: _STATE_RENAMED.get(status, status.value) for status in OrderStatus
+}
+"""The provider's internal `state` for each client-facing status: the status's own name,
+unless `_STATE_RENAMED` gives another."""
+
+INITIAL_BILLING_STATUS = "Pending"
+"""The provider's `billing_status` of a new order: a billing status, not an `OrderStatus`,
+though spelt like one."""
 
 FULFILLMENT_FEE_PER_LINE = 2.5
 SHIPPING_FEE = 5.95

@@ -13,9 +13,15 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from lifecycle._status import OrderStatus
+
 SCHEMA_VERSION = 4
 
-_SCHEMA = """
+_PENDING = OrderStatus.PENDING.value
+"""The status of the orders the partial index `orders_pending` holds (the batch's source)."""
+
+# An f-string only for the index predicate, which cannot be a bound parameter.
+_SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS meta (
     key TEXT PRIMARY KEY,
     value TEXT NOT NULL
@@ -50,7 +56,7 @@ CREATE TABLE IF NOT EXISTS orders (
 -- (bench/bench_batch.py). List filters on them read the client's orders in `seq` order.
 CREATE INDEX IF NOT EXISTS orders_client_created ON orders (client_id, created_at);
 CREATE INDEX IF NOT EXISTS orders_client_custom ON orders (client_id, client_custom_order_id);
-CREATE INDEX IF NOT EXISTS orders_pending ON orders (pending_since) WHERE status = 'Pending';
+CREATE INDEX IF NOT EXISTS orders_pending ON orders (pending_since) WHERE status = '{_PENDING}';
 CREATE INDEX IF NOT EXISTS orders_due ON orders (next_event_at) WHERE next_event_at IS NOT NULL;
 
 -- An order's document, apart from the columns that change as time passes: SQLite rewrites

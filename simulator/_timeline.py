@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from lifecycle._machine import fire
 from lifecycle._status import OrderStatus
-from lifecycle._table import DEST, Actor, Event
+from lifecycle._table import BY_EVENT, DEST, Event, actor_of
 from simulator._changes import LOG_ROW_INSERT
 from simulator._fulfillments import DELIVER_SQL, INSERT_SQL
 from simulator._operations import (
@@ -74,12 +74,12 @@ _IN_ORDER = " ORDER BY o.next_event_at, o.seq"
 _LOG_SELECT = (
     "INSERT INTO order_log (order_seq, at, column_name, old_data, new_data, event, "
     "actor, reason, prev_updated_at) "
-    "SELECT o.seq, :at, 'status', o.status, :dest, :event, 'operations', :reason, "
+    "SELECT o.seq, :at, 'status', o.status, :dest, :event, :actor, :reason, "
     "o.updated_at FROM orders o "
 )
 _LOG_PLANNED = _LOG_SELECT + "JOIN plans p ON p.order_seq = o.seq WHERE " + _WAITING + _IN_ORDER
 _BEGIN_PLANNED = (
-    "UPDATE orders AS o SET status = :dest, updated_at = :at, next_event = 'ship', "  # noqa: S608
+    "UPDATE orders AS o SET status = :dest, updated_at = :at, next_event = :next_step, "  # noqa: S608
     "next_event_at = p.ship_at FROM plans p WHERE p.order_seq = o.seq AND " + _WAITING
 )
 _SHIP_PLANNED = (
@@ -101,6 +101,24 @@ _LOG_DELIVERED = _LOG_SELECT + "WHERE " + _WAITING + _IN_ORDER
 _MOVE_DELIVERED = (
     "UPDATE orders AS o SET status = :dest, updated_at = :at, next_event = NULL, "  # noqa: S608
     "next_event_at = NULL WHERE " + _WAITING
+)
+_BATCH = BY_EVENT[Event.ACCEPT]
+"""The nightly batch's row of the table: its event, actor, and the status it accepts from."""
+(_BATCH_SOURCE,) = _BATCH.sources
+_ANY_WAITING_SQL = "SELECT 1 FROM orders WHERE status = ? LIMIT 1"
+# The bound status still lets SQLite use the store's partial index `orders_pending`.
+_BATCH_FILTER = "WHERE status = :src AND pending_since < :at"
+_BATCH_LOG_SQL = (
+    "INSERT INTO order_log (order_seq, at, column_name, old_data, new_data, "  # noqa: S608
+    "event, actor, reason, prev_updated_at) "
+    "SELECT seq, :at, 'status', status, :dest, :event, :actor, "
+    "'nightly batch', updated_at FROM orders " + _BATCH_FILTER
+)
+# pending_since goes with Pending (a release sets it again), and the row then shrinks rather
+# than grows: its pages are rewritten in place, not split.
+_BATCH_MOVE_SQL = (
+    "UPDATE orders SET status = :dest, updated_at = :at, pending_since = NULL "  # noqa: S608
+    + _BATCH_FILTER
 )
 _MOVE_SQL = (
     "UPDATE orders SET status = ?, updated_at = ?, next_event = ?, next_event_at = ?, "
@@ -151,7 +169,7 @@ class Timeline:
         (planning,) = conn.execute("SELECT MIN(plan_at) FROM batches").fetchone()
         if planning is not None:
             candidates.append(max(planning, after))
-        if conn.execute("SELECT 1 FROM orders WHERE status = 'Pending' LIMIT 1").fetchone():
+        if conn.execute(_ANY_WAITING_SQL, (_BATCH_SOURCE.value,)).fetchone():
             candidates.append(to_micros(self.calendar.next_batch_at(from_micros(after))))
         return min(candidates) if candidates else None
 
@@ -180,7 +198,7 @@ class Timeline:
                     trigger,
                 ) in self._due_rows(conn, at)
             ]
-            return applied + self.apply(conn, moves, at, Actor.OPERATIONS)
+            return applied + self.apply(conn, moves, at)
 
     def _due_rows(self, conn: sqlite3.Connection, at: int) -> list[tuple[Any, ...]]:
         """Every order with a step due by `at`, as `_DUE_SQL` selects them.
@@ -220,23 +238,16 @@ class Timeline:
         `_due_rows` finds them through the run of log rows the INSERT wrote.
         """
         start = self.calendar.next_business_tick(from_micros(at))
-        params = {"at": at, "dest": self.operations.batch_destination.value}
+        params = {
+            "at": at,
+            "src": _BATCH_SOURCE.value,
+            "dest": self.operations.batch_destination.value,
+            "event": _BATCH.event.value,
+            "actor": _BATCH.actor.value,
+        }
         (first_log,) = conn.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM order_log").fetchone()
-        logged = conn.execute(
-            "INSERT INTO order_log (order_seq, at, column_name, old_data, new_data, "
-            "event, actor, reason, prev_updated_at) "
-            "SELECT seq, :at, 'status', status, :dest, 'accept', 'batch', "
-            "'nightly batch', updated_at FROM orders "
-            "WHERE status = 'Pending' AND pending_since < :at",
-            params,
-        ).rowcount
-        accepted = conn.execute(
-            # pending_since goes with Pending (a release sets it again), and the row then
-            # shrinks rather than grows: its pages are rewritten in place, not split.
-            "UPDATE orders SET status = :dest, updated_at = :at, pending_since = NULL "
-            "WHERE status = 'Pending' AND pending_since < :at",
-            params,
-        ).rowcount
+        logged = conn.execute(_BATCH_LOG_SQL, params).rowcount
+        accepted = conn.execute(_BATCH_MOVE_SQL, params).rowcount
         if accepted:
             # One row for the whole night; its log rows are `first_log` onwards, in a run.
             conn.execute(
@@ -270,7 +281,7 @@ class Timeline:
         for source in _SOURCES[Event.START_PRODUCTION]:
             params = self._params(
                 at, BEGIN_PRODUCTION, Event.START_PRODUCTION, source, "production started"
-            )
+            ) | {"next_step": SHIP}
             conn.execute(_LOG_PLANNED, params)
             moved += conn.execute(_BEGIN_PLANNED, params).rowcount
         return moved
@@ -279,12 +290,14 @@ class Timeline:
     def _params(
         at: int, step: str, event: Event, source: OrderStatus, reason: str
     ) -> dict[str, object]:
+        """The named parameters of the planned steps' SQL: names from the table, not the SQL."""
         return {
             "at": at,
             "step": step,
             "src": source.value,
             "dest": DEST[source, event].value,
             "event": event.value,
+            "actor": actor_of(event).value,
             "reason": reason,
         }
 
@@ -293,7 +306,7 @@ class Timeline:
         conn: sqlite3.Connection,
         moves: Sequence[tuple[DueOrder, Outcome]],
         at: int,
-        actor: str,
+        actor: str | None = None,
     ) -> int:
         """Apply steps' outcomes to their orders: status, schedule, log, fulfillment.
 
@@ -304,7 +317,8 @@ class Timeline:
             conn: the store, inside the caller's transaction.
             moves: each order (at most once) with what its step does.
             at: when the steps happen.
-            actor: who does them (operations, or an operator).
+            actor: who does them; by default each event's actor in the table (`actor_of`),
+                which is what the history must record.
 
         Returns:
             How many orders changed status.
@@ -338,7 +352,7 @@ class Timeline:
                     order.status.value,
                     dest.value,
                     event.value,
-                    actor,
+                    actor_of(event).value if actor is None else actor,
                     outcome.reason,
                     order.updated_at,
                 )

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 
 from lifecycle._status import (
+    CLIENT_CANCELABLE,
     CLIENT_STATUS_TARGETS,
+    EDITABLE,
     FINAL,
     OKC_ONLY,
     CancelPolicy,
@@ -13,6 +15,7 @@ from lifecycle._status import (
     can_cancel,
     can_edit,
 )
+from lifecycle._table import BY_EVENT, CREATION, TRANSITIONS, Actor, Event
 
 # The provider's table, verbatim: status, client may edit, client may cancel.
 STATUS_TABLE = [
@@ -40,7 +43,8 @@ class TestOrderStatus:
 
     def test_is_a_string(self) -> None:
         """A status compares equal to its API string, for JSON and SQL."""
-        assert OrderStatus.ON_HOLD == "On Hold"
+        held: str = OrderStatus.ON_HOLD
+        assert held == "On Hold"
         assert OrderStatus("Canceled by OKC") is OrderStatus.CANCELED_BY_OKC
 
     def test_groups(self) -> None:
@@ -68,3 +72,51 @@ class TestClientRules:
         """A misspelt status is a ValueError, not a silent False."""
         with pytest.raises(ValueError, match="On hold"):
             can_edit("On hold")
+
+
+class TestGroupsFromTheTable:
+    """Each status group equals what the transition table implies, so neither can drift."""
+
+    def test_editable_is_where_client_events_start(self) -> None:
+        """EDITABLE is where an update starts, and where every client event starts."""
+        client_sources = {
+            s for row in TRANSITIONS if row.actor is Actor.CLIENT for s in row.sources
+        }
+        assert EDITABLE == BY_EVENT[Event.UPDATE].sources == client_sources
+
+    def test_client_cancelable_is_where_cancel_starts(self) -> None:
+        """CLIENT_CANCELABLE is exactly the sources of the client's cancel."""
+        assert BY_EVENT[Event.CANCEL].sources == CLIENT_CANCELABLE
+
+    def test_client_targets_are_where_client_events_lead(self) -> None:
+        """CLIENT_STATUS_TARGETS is every status a client event moves an order to."""
+        targets = {
+            row.dest for row in TRANSITIONS if row.actor is Actor.CLIENT and row.dest is not None
+        }
+        assert targets == CLIENT_STATUS_TARGETS
+
+    def test_final_is_where_no_event_starts(self) -> None:
+        """FINAL is every status no row leaves, and only those."""
+        left = {s for row in TRANSITIONS for s in row.sources}
+        assert set(OrderStatus) - left == FINAL
+
+    def test_okc_only_is_reached_by_operations_alone(self) -> None:
+        """OKC_ONLY is the final statuses only operations reach, but OKC's own cancel.
+
+        Canceled by OKC is the one such status the provider's client table lists.
+        """
+        reached_by: dict[OrderStatus, set[Actor]] = {}
+        for row in TRANSITIONS:
+            for source in row.sources:
+                reached_by.setdefault(row.dest_from(source), set()).add(row.actor)
+        operations_only = {
+            status
+            for status, actors in reached_by.items()
+            if actors == {Actor.OPERATIONS} and status in FINAL
+        }
+        assert operations_only - {BY_EVENT[Event.CANCEL_BY_OKC].dest} == OKC_ONLY
+
+    def test_orders_are_created_where_clients_may_edit(self) -> None:
+        """Creation starts an order in a status the client may still edit, never a final one."""
+        assert CREATION.statuses <= EDITABLE
+        assert not CREATION.statuses & FINAL

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from lifecycle._status import OrderStatus
 from simulator._clock import MAX_SPEED
 
 Schema = dict[str, Any]
@@ -49,20 +50,7 @@ def array(items: Schema) -> Schema:
     return {"type": "array", "items": items}
 
 
-ORDER_STATUSES = (
-    "Pending",
-    "On Hold",
-    "Accepted",
-    "In Production",
-    "Shipped",
-    "Delivered",
-    "Canceled by Client",
-    "Canceled by OKC",
-    "Replaced",
-    "Voided",
-    "Returned",
-    "Error",
-)
+ORDER_STATUSES = tuple(status.value for status in OrderStatus)
 
 _CONSUMER = open_object(
     ("id", "client_id", "created_at", "updated_at"),

@@ -23,8 +23,6 @@ if TYPE_CHECKING:
 
 _CREATED, _CREATOR = CREATION.event.value, CREATION.actor.value
 """The event and actor of a new order's first history row, as the table has them."""
-_BILLING_STATUS_AT_CREATE = "Pending"
-"""A new order's `billing_status` (the provider's billing field, not the order's status)."""
 
 
 def create(world: World, payload: object, client: str | None) -> dict[str, Any]:
@@ -68,7 +66,7 @@ def create(world: World, payload: object, client: str | None) -> dict[str, Any]:
                 "submission_date": stamp,
                 "created_by": client_id,
                 "updated_by": client_id,
-                "billing_status": _BILLING_STATUS_AT_CREATE,
+                "billing_status": _orders.INITIAL_BILLING_STATUS,
             }
         )
         _orders.price_order(doc)

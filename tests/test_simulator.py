@@ -27,6 +27,7 @@ from simulator import (
     StoreError,
     Unauthorized,
     parse_profile,
+    validate_address,
     validate_tracking_number,
 )
 
@@ -241,6 +242,19 @@ class TestUpdate:
             sim.update_order(order["id"], {"status": "Pending"})
         assert violations(error) == [("status", ViolationCode.ADDRESS_NEEDS_REVIEW)]
         assert sim.get_order(order["id"])["status"] == "On Hold"
+
+    def test_release_refusal_says_why_and_what_to_do(self, sim: Simulator) -> None:
+        """The refused release names the address problem and the way out of On Hold."""
+        bad = BAD_ADDRESSES["postal_code_format"]
+        order = create(sim, shipping_address=bad)
+        with pytest.raises(UpdateRejected) as error:
+            sim.update_order(order["id"], {"status": "Pending"})
+        review = "; ".join(problem.message for problem in validate_address(bad))
+        expected = (
+            f"The order stays On Hold: its shipping address needs review ({review}). "
+            "Fix shipping_address, then set status to Pending."
+        )
+        assert [v.message for v in error.value.violations] == [expected]
 
     def test_release_accepted_after_fixing_the_address(self, sim: Simulator) -> None:
         """Fixing the address keeps the order On Hold; then the client may release it."""

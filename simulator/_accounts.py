@@ -10,6 +10,7 @@ from simulator._errors import Unauthorized
 from simulator._timefmt import to_micros
 
 if TYPE_CHECKING:
+    import sqlite3
     from datetime import datetime
 
     from simulator._world import World
@@ -21,13 +22,13 @@ def authenticate(world: World, email: str, password: str) -> dict[str, Any]:
     Raises:
         Unauthorized: unknown email or wrong password.
     """
-    with world.reading:
-        for account in world.clients:
-            if account.email == email and secrets.compare_digest(
-                account.password.encode(), password.encode()
-            ):
-                return _issue_tokens(world, account.id, None)
-        raise Unauthorized("Incorrect email or password.")
+    for account in world.clients:
+        if account.email == email and secrets.compare_digest(
+            account.password.encode(), password.encode()
+        ):
+            with world.writing as conn:
+                return _issue_tokens(world, conn, account.id, None)
+    raise Unauthorized("Incorrect email or password.")
 
 
 def refresh(world: World, refresh_token: str) -> dict[str, Any]:
@@ -36,9 +37,9 @@ def refresh(world: World, refresh_token: str) -> dict[str, Any]:
     Raises:
         Unauthorized: the refresh token is unknown, expired or from before a reset.
     """
-    with world.reading:
-        client_id = _tokens.owner(world.store.conn, refresh_token, "refresh", world.stamp())
-        return _issue_tokens(world, client_id, refresh_token)
+    with world.writing as conn:
+        client_id = _tokens.owner(conn, refresh_token, "refresh", world.stamp())
+        return _issue_tokens(world, conn, client_id, refresh_token)
 
 
 def authorize(world: World, access_token: str) -> str:
@@ -62,9 +63,11 @@ def known_client(world: World, access_token: str, at: datetime) -> str | None:
     return world.access_tokens.client(world.ids, access_token, to_micros(at))
 
 
-def _issue_tokens(world: World, client_id: str, refresh: str | None) -> dict[str, Any]:
+def _issue_tokens(
+    world: World, conn: sqlite3.Connection, client_id: str, refresh: str | None
+) -> dict[str, Any]:
+    """New tokens for the client (no new refresh token when renewing), in `conn`'s transaction."""
     ids = world.ids
-    with world.store.transaction() as conn:
-        ids.next(conn, "token")
-        salt = (world.seed, ids.epoch, ids.last("token"))
-        return _tokens.issue(conn, client_id, world.stamp(), salt, refresh)
+    ids.next(conn, "token")
+    salt = (world.seed, ids.epoch, ids.last("token"))
+    return _tokens.issue(conn, client_id, world.stamp(), salt, refresh)

@@ -19,7 +19,7 @@ def create(world: World, payload: object, client: str | None) -> dict[str, Any]:
     """
     client_id = world.client(client)
     fields = _consumers.check_fields(payload, creating=True)
-    with world.writing() as conn:
+    with world.writing as conn:
         consumer_id = world.ids.next(conn, "consumer")
         number = world.ids.last("consumer")
         return _consumers.insert(conn, (number, consumer_id), client_id, fields, world.stamp())
@@ -45,7 +45,7 @@ def update(world: World, consumer_id: str, payload: object, client: str | None) 
         UpdateRejected: the payload is not a valid consumer update.
     """
     client_id = world.client(client)
-    with world.writing() as conn:
+    with world.writing as conn:
         consumer = world.consumer_key(consumer_id)
         _consumers.get(conn, consumer, client_id)  # an unknown consumer is a 404 first
         fields = _consumers.check_fields(payload, creating=False)

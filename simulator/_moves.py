@@ -133,7 +133,7 @@ def force(world: World, order_id: str, event: Event | str, reason: str | None) -
         IllegalTransition: the machine does not allow it from the order's status.
     """
     chosen = world.operations.operator_event(event)
-    with world.writing() as conn:
+    with world.writing as conn:
         row = world.load(order_id, None)
         fire(StatusRecord(row.status), chosen, address_ok=True)  # refuses before any write
         now = world.stamp()

@@ -37,7 +37,7 @@ def create(world: World, payload: object, client: str | None) -> dict[str, Any]:
     prices = _catalogue.prices(world.seed, client_id)
     other = dict(valid.other_fields)
     ids = world.ids
-    with world.writing() as conn:
+    with world.writing as conn:
         now = world.stamp()
         problems = _reference_problems(world, conn, client_id, valid.consumer, other)
         problems.extend(_unknown_products(valid.order_lines, prices))
@@ -90,7 +90,7 @@ def update(world: World, order_id: str, payload: object, client: str | None) -> 
             allows edits, and releasing a hold while the address still fails.
     """
     client_id = world.client(client)
-    with world.writing() as conn:
+    with world.writing as conn:
         row = world.load(order_id, client_id)
         valid = validate_update(row.status, payload)
         now = world.stamp()

@@ -1,6 +1,6 @@
 """The simulator's Python API: a thin facade over the rooms that do the work.
 
-Every call enters the world the same way (`World.reading` or `World.writing()`): the store's
+Every call enters the world the same way (`World.reading` or `World.writing`): the store's
 lock, the world caught up to the clock's "now" (the work that fell due, in time order, each
 stamped with its due time), and for a write one SQLite transaction, committed before it returns.
 The rooms: `_world` (settings, store, clock, the whole world), `_accounts` (sign-in, tokens),

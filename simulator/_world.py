@@ -1,6 +1,6 @@
 """The world every room works in: settings, store, clock and ids, and the one way in.
 
-`World.reading` and `World.writing()` are how every engine call starts: take the store's lock,
+`World.reading` and `World.writing` are how every engine call starts: take the store's lock,
 let the world catch up to the clock's "now" (the work that fell due, in time order), and, to
 write, open one SQLite transaction, committed before the call returns.
 """
@@ -73,52 +73,39 @@ class Settings:
     monotonic: Callable[[], float] | None
 
 
-class _Reading:
-    """`World.reading`: the store's lock, held with the world caught up to the clock.
+class _Session:
+    """The one way into the world: the store's lock, the world caught up, for a write a transaction.
 
-    One per world, reused: it keeps no state of its own (the lock is re-entrant), and a read
-    such as `get_order` should not pay for a new object.
+    Two per world (`World.reading`, `World.writing`), each reused: entering keeps no state
+    outside the lock, and a read such as `get_order` should not pay for a new object.
     """
-
-    __slots__ = ("_world",)
-
-    def __init__(self, world: World) -> None:
-        self._world = world
-
-    def __enter__(self) -> None:
-        world = self._world
-        world.store.lock.acquire()
-        try:
-            world.catch_up()
-        except BaseException:
-            world.store.lock.release()
-            raise
-
-    def __exit__(self, kind: type[BaseException] | None, error: object, tb: object) -> None:
-        self._world.store.lock.release()
-
-
-class _Writing:
-    """`World.writing()`: as `_Reading`, then one transaction, which the block gets."""
 
     __slots__ = ("_transaction", "_world")
 
-    def __init__(self, world: World) -> None:
+    def __init__(self, world: World, *, write: bool) -> None:
         self._world = world
-        self._transaction = world.store.transaction()
+        self._transaction = world.store.transaction() if write else None
 
     def __enter__(self) -> sqlite3.Connection:
         world = self._world
-        world.store.lock.acquire()
+        lock = world.store.lock
+        lock.acquire()
         try:
             # Before the transaction: catching up commits transactions of its own.
             world.catch_up()
-            return self._transaction.__enter__()
-        finally:
-            world.store.lock.release()  # the transaction holds the lock from here
+            if self._transaction is not None:
+                self._transaction.__enter__()
+        except BaseException:
+            lock.release()
+            raise
+        return world.store.conn
 
     def __exit__(self, kind: type[BaseException] | None, error: object, tb: object) -> None:
-        self._transaction.__exit__(kind, error, tb)
+        try:
+            if self._transaction is not None:
+                self._transaction.__exit__(kind, error, tb)
+        finally:
+            self._world.store.lock.release()
 
 
 class World:
@@ -147,8 +134,11 @@ class World:
         )
         self.store = Store(settings.db)
         self.operations = Operations(self.seed, self.profile, self.calendar)
-        self.reading = _Reading(self)
-        """Enter for a read: the lock, with the world caught up."""
+        self.reading = _Session(self, write=False)
+        """Enter for a read: the store's lock, with the world caught up; gives the connection."""
+        self.writing = _Session(self, write=True)
+        """Enter for a write: as `reading`, then one transaction, committed on leaving (rolled
+        back if the block raises); gives the connection."""
         self.access_tokens = AccessCache()
         """Access tokens already vouched for, keyed by `self.ids`: a reset or a restore
         replaces the ids (`open`), and the tokens of the replaced world are forgotten."""
@@ -172,10 +162,6 @@ class World:
             Store.put_meta(conn, "processed_until", str(self.processed_until))
 
     # --- the way in -------------------------------------------------------------------------
-
-    def writing(self) -> _Writing:
-        """Enter for a write: the lock, the world caught up, and one transaction (the conn)."""
-        return _Writing(self)
 
     def client(self, client: str | None) -> str:
         """A client's id, given its id or email; the default client's for None.

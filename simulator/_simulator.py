@@ -81,8 +81,19 @@ class Simulator:
             StoreError: `db` is not a simulator database.
             ProfileError: the profile file is invalid.
         """
-        settings = Settings(start, seed, profile, db, clients, mode, speed, timezone, monotonic)
-        self._world = World(settings)
+        self._world = World(
+            Settings(
+                start=start,
+                seed=seed,
+                profile=profile,
+                db=db,
+                clients=clients,
+                mode=mode,
+                speed=speed,
+                timezone=timezone,
+                monotonic=monotonic,
+            )
+        )
 
     # --- the world's parts, for tests and tools ---------------------------------------------
 

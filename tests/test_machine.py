@@ -298,6 +298,14 @@ class TestApplyBulk:
         assert refused == [orders[1]]
         assert orders[1].status is OrderStatus.ON_HOLD
 
+    def test_creation_moves_nothing(self) -> None:
+        """No order already made takes `create` in bulk: every one is refused, none changes."""
+        orders = [Record(status) for status in OrderStatus]
+        moved, refused = apply_bulk(orders, Event.CREATE, **ALL_CONTEXT)
+        assert (moved, refused) == ([], orders)
+        assert [o.status for o in orders] == list(OrderStatus)
+        assert destinations(Event.CREATE) == {}
+
     def test_guard_checked_once(self) -> None:
         """A failed guard moves no order at all."""
         orders = [Record(OrderStatus.ON_HOLD)]

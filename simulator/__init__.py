@@ -1,9 +1,12 @@
 """A fake OK Capsule v2 server built on `lifecycle`: one simulated clock, time-driven work.
 
 Layering: leaf modules (`_clock`, `_address`, `_carriers`, `_profile`, `_store`) know
-nothing of each other; `_operations` turns the profile into each order's timeline;
-`_simulator` ties clock, store and operations together behind the Python API; the HTTP
-app, the CLI and the pytest plugin sit on top of `Simulator`.
+nothing of each other; the table modules (`_rows`, `_changes`, `_consumers`, ...) own the SQL;
+`_operations` and `_timeline` run each order's time-driven work; `_world` ties settings,
+store, clock and ids together and is the one way in; the rooms (`_order_writes`,
+`_order_reads`, `_moves`, `_consumer_book`, `_accounts`) do the calls; `_simulator` is the
+facade over them. The HTTP app, the CLI and the pytest plugin sit on top of `Simulator`.
+See docs/architecture.md.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Reading stored orders: the row the engine works with, and the lookups it needs."""
+"""Stored orders: the row the engine works with, its lookups, and the writes of one order."""
 
 from __future__ import annotations
 
@@ -13,7 +13,9 @@ from simulator._timefmt import iso
 
 if TYPE_CHECKING:
     import sqlite3
-    from collections.abc import Sequence
+    from collections.abc import Mapping, Sequence
+
+    from simulator._listing import OrderQuery
 
 ORDER_COLUMNS = (
     "seq, id, client_id, status, updated_at, trigger, "
@@ -113,3 +115,91 @@ def by_seq(conn: sqlite3.Connection, seq: int) -> OrderRow:
         (seq,),
     ).fetchone()
     return OrderRow(row)
+
+
+def count(conn: sqlite3.Connection, client_id: str, query: OrderQuery) -> int:
+    """How many of the client's orders match a list query now."""
+    where, params = query.where()
+    (found,) = conn.execute(
+        f"SELECT COUNT(*) FROM orders WHERE client_id = ? AND {where}",  # noqa: S608
+        [client_id, *params],
+    ).fetchone()
+    return int(found)
+
+
+def custom_id_owner(conn: sqlite3.Connection, client_id: str, custom_id: object) -> str | None:
+    """The id of the client's order with this `client_custom_order_id`, if there is one."""
+    row = conn.execute(
+        "SELECT id FROM orders WHERE client_id = ? AND client_custom_order_id = ?",
+        (client_id, custom_id),
+    ).fetchone()
+    return None if row is None else str(row[0])
+
+
+def insert(  # noqa: PLR0913 - the order's key, its state, and when
+    conn: sqlite3.Connection,
+    seq: int,
+    doc: Mapping[str, Any],
+    status: OrderStatus,
+    *,
+    now: int,
+    trigger: str | None,
+) -> None:
+    """Store a new order: its columns and its document, inside the caller's transaction.
+
+    Args:
+        conn: the store.
+        seq: the number its id reads back to.
+        doc: its document, without the overlaid keys (`_orders.OVERLAID`).
+        status: the status it starts in.
+        now: when it was created.
+        trigger: its stored test trigger (`_operations.encode_trigger`), or None.
+    """
+    conn.execute(
+        "INSERT INTO orders (seq, id, client_id, status, name, client_custom_order_id, "
+        "source, created_at, updated_at, pending_since, trigger) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            seq,
+            doc["id"],
+            doc["client_id"],
+            status.value,
+            doc["name"],
+            doc["client_custom_order_id"],
+            doc["source"],
+            now,
+            now,
+            now if status is OrderStatus.PENDING else None,
+            trigger,
+        ),
+    )
+    conn.execute("INSERT INTO order_docs (seq, doc) VALUES (?, ?)", (seq, _orders.stored_text(doc)))
+
+
+def save(  # noqa: PLR0913 - the order's key, its new state, and what changed when
+    conn: sqlite3.Connection,
+    seq: int,
+    doc: Mapping[str, Any],
+    status: OrderStatus,
+    *,
+    now: int,
+    trigger: str | None,
+    released: bool,
+) -> None:
+    """Store an order's new document, status and trigger, inside the caller's transaction.
+
+    Args:
+        conn: the store.
+        seq: the order's number.
+        doc: its whole new document.
+        status: its status now.
+        now: when it changed.
+        trigger: its stored test trigger, or None.
+        released: whether it just went back to Pending (the nightly batch's clock restarts).
+    """
+    conn.execute(
+        "UPDATE orders SET status = ?, updated_at = ?, trigger = ?, "
+        "pending_since = CASE WHEN ? THEN ? ELSE pending_since END WHERE seq = ?",
+        (status.value, now, trigger, released, now, seq),
+    )
+    conn.execute("UPDATE order_docs SET doc = ? WHERE seq = ?", (_orders.stored_text(doc), seq))

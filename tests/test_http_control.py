@@ -117,7 +117,7 @@ class TestOperatorEvents:
             ("Pending", "Accepted"),
         ]
         assert history[-1]["event"] == "accept"
-        assert history[-1]["actor"] == "operator"
+        assert history[-1]["actor"] == "batch"  # the table's actor of `accept`, even forced
         assert history[-1]["reason"] == "rush"
 
     async def test_forbidden_event_is_a_409(self, api: Api) -> None:

@@ -16,7 +16,7 @@ import pytest
 from test_http_support import EMAIL, OTHER_EMAIL, START, Api, address, new_sim
 
 from simulator import Simulator, Unauthorized, _orders
-from simulator import _simulator as engine
+from simulator import _world as engine
 from simulator.http import _endpoints, _middleware, create_app
 
 pytestmark = pytest.mark.anyio

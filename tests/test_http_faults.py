@@ -57,12 +57,17 @@ async def statuses(api: Api, count: int, url: str = "/v2/products") -> list[int]
     return [(await api.get(url)).status_code for _ in range(count)]
 
 
+def injector(sim: Simulator) -> FaultInjector:
+    """A fault injector on the simulator's seed and clock, as `create_app` makes one."""
+    return FaultInjector(sim.seed, lambda: sim.now)
+
+
 class TestInjector:
     """`FaultInjector` on its own, as `app.state.faults` offers it to Python tests."""
 
     def test_add_fills_in_defaults(self, sim: Simulator) -> None:
         """A rule gets an id, every route under /v2, status 503, certainty and the request stage."""
-        fault = FaultInjector(sim).add("error")
+        fault = injector(sim).add("error")
         assert fault == Fault(
             id="fault-1",
             kind="error",
@@ -81,7 +86,7 @@ class TestInjector:
 
     def test_ids_count_again_after_clear(self, sim: Simulator) -> None:
         """Ids go fault-1, fault-2, and start over once the rules are cleared."""
-        faults = FaultInjector(sim)
+        faults = injector(sim)
         assert [faults.add("drop").id, faults.add("drop").id] == ["fault-1", "fault-2"]
         faults.clear()
         assert faults.active() == []
@@ -89,18 +94,18 @@ class TestInjector:
 
     def test_methods_and_until(self, sim: Simulator) -> None:
         """A single method name is a list of one, upper-cased; `for_seconds` becomes `until`."""
-        fault = FaultInjector(sim).add("drop", methods="post", for_seconds=90)
+        fault = injector(sim).add("drop", methods="post", for_seconds=90)
         assert fault.methods == ("POST",)
         assert fault.until == T0 + dt.timedelta(seconds=90)
 
     def test_bad_rule_is_a_value_error_naming_the_field(self, sim: Simulator) -> None:
         """A status an error fault cannot answer is refused, naming `status`."""
         with pytest.raises(ValueError, match=r"^status: "):
-            FaultInjector(sim).add("error", status=404)
+            injector(sim).add("error", status=404)
 
     def test_remove_by_rule_or_id(self, sim: Simulator) -> None:
         """A rule can be removed by itself or by its id; an unknown id is a KeyError."""
-        faults = FaultInjector(sim)
+        faults = injector(sim)
         first, second = faults.add("drop"), faults.add("drop")
         faults.remove(first)
         faults.remove(second.id)
@@ -110,7 +115,7 @@ class TestInjector:
 
     def test_count_runs_out(self, sim: Simulator) -> None:
         """A rule with a count strikes that many times, then is gone."""
-        faults = FaultInjector(sim)
+        faults = injector(sim)
         faults.add("error", count=2)
         hits = [faults.pick("GET", "/v2/orders", T0) for _ in range(3)]
         assert [hit is not None and hit.remaining for hit in hits] == [1, 0, False]
@@ -118,7 +123,7 @@ class TestInjector:
 
     def test_until_ends_a_rule(self, sim: Simulator) -> None:
         """A rule strikes before `until` (simulated) and never from that instant on."""
-        faults = FaultInjector(sim)
+        faults = injector(sim)
         faults.add("error", until="2026-03-02T13:00:00Z")
         assert faults.pick("GET", "/v2/orders", T0 + dt.timedelta(minutes=59)) is not None
         assert faults.pick("GET", "/v2/orders", T0 + dt.timedelta(hours=1)) is None
@@ -126,7 +131,7 @@ class TestInjector:
 
     def test_control_routes_are_never_struck(self, sim: Simulator) -> None:
         """Even a rule for every route leaves /_sim alone."""
-        faults = FaultInjector(sim)
+        faults = injector(sim)
         faults.add("error", route="*")
         assert faults.pick("GET", "/_sim/clock", T0) is None
         assert faults.pick("GET", "/_sim", T0) is None
@@ -152,20 +157,20 @@ class TestInjector:
     )
     def test_route_patterns(self, sim: Simulator, route: str, path: str, struck: bool) -> None:
         """`{name}` and an inner `*` match one segment, a final `*` everything below."""
-        faults = FaultInjector(sim)
+        faults = injector(sim)
         faults.add("error", route=route)
         assert (faults.pick("GET", path, T0) is not None) is struck
 
     def test_methods_filter(self, sim: Simulator) -> None:
         """A rule for POST leaves GET alone."""
-        faults = FaultInjector(sim)
+        faults = injector(sim)
         faults.add("error", methods=["POST"])
         assert faults.pick("GET", "/v2/orders", T0) is None
         assert faults.pick("POST", "/v2/orders", T0) is not None
 
     def test_first_rule_that_strikes_applies(self, sim: Simulator) -> None:
         """Of two rules that both strike, the older one answers and counts the strike."""
-        faults = FaultInjector(sim)
+        faults = injector(sim)
         faults.add("error", status=502)
         faults.add("error", status=504)
         hit = faults.pick("GET", "/v2/orders", T0)
@@ -179,7 +184,7 @@ class TestInjector:
         def pattern(seed: int) -> list[bool]:
             sim = Simulator(start=START, seed=seed)
             try:
-                faults = FaultInjector(sim)
+                faults = injector(sim)
                 faults.add("error", probability=0.5)
                 return [faults.pick("GET", "/v2/orders", T0) is not None for _ in range(64)]
             finally:
@@ -192,7 +197,7 @@ class TestInjector:
 
     def test_a_rule_draws_whatever_the_rules_before_it_do(self, sim: Simulator) -> None:
         """Every matching rule draws once per request, so a rule's draws depend on its id only."""
-        alone, behind = FaultInjector(sim), FaultInjector(sim)
+        alone, behind = injector(sim), injector(sim)
         alone.add("error", route="/v2/products")  # fault-1 here matches none of the requests
         alone.add("error", status=502, probability=0.5)
         behind.add("error", status=500, probability=0.5)  # fault-1 here sometimes goes first

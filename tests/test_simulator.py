@@ -16,6 +16,7 @@ from lifecycle import (
     OrderStatus,
     UpdateRejected,
     ViolationCode,
+    actor_of,
     check_history,
 )
 from simulator import (
@@ -26,6 +27,7 @@ from simulator import (
     StoreError,
     Unauthorized,
     parse_profile,
+    validate_address,
     validate_tracking_number,
 )
 
@@ -240,6 +242,19 @@ class TestUpdate:
             sim.update_order(order["id"], {"status": "Pending"})
         assert violations(error) == [("status", ViolationCode.ADDRESS_NEEDS_REVIEW)]
         assert sim.get_order(order["id"])["status"] == "On Hold"
+
+    def test_release_refusal_says_why_and_what_to_do(self, sim: Simulator) -> None:
+        """The refused release names the address problem and the way out of On Hold."""
+        bad = BAD_ADDRESSES["postal_code_format"]
+        order = create(sim, shipping_address=bad)
+        with pytest.raises(UpdateRejected) as error:
+            sim.update_order(order["id"], {"status": "Pending"})
+        review = "; ".join(problem.message for problem in validate_address(bad))
+        expected = (
+            f"The order stays On Hold: its shipping address needs review ({review}). "
+            "Fix shipping_address, then set status to Pending."
+        )
+        assert [v.message for v in error.value.violations] == [expected]
 
     def test_release_accepted_after_fixing_the_address(self, sim: Simulator) -> None:
         """Fixing the address keeps the order On Hold; then the client may release it."""
@@ -1045,14 +1060,16 @@ class TestOperatorEvents:
 
     @pytest.mark.parametrize("event", list(ROUTES))
     def test_forced_event_where_legal(self, sim: Simulator, event: str) -> None:
-        """Each operator event moves an order to its status, logged as the operator's."""
+        """Each operator event moves an order to its status, logged with the table's actor."""
         order_id = create(sim)["id"]
         for step in ROUTES[event]:
             sim.force(order_id, step)
         forced = sim.force(order_id, event, "ops ticket 42")
         assert forced["status"] == OUTCOME[event]
         last = sim.history(order_id)[-1]
-        assert (last["actor"], last["reason"], last["at"]) == ("operator", "ops ticket 42", START)
+        meant = sim.operations.operator_event(event)  # "hold" and "release" mean OKC's
+        expected = (actor_of(meant).value, meant.value, "ops ticket 42", START)
+        assert (last["actor"], last["event"], last["reason"], last["at"]) == expected
         if OUTCOME[event] in FINAL:
             sim.advance(seconds=30 * DAY)
             assert sim.get_order(order_id)["status"] == OUTCOME[event]

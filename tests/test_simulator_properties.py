@@ -25,6 +25,7 @@ from lifecycle import (
     OrderStatus,
     UpdateRejected,
     ViolationCode,
+    actor_of,
     check_history,
 )
 from simulator import BadRequest, NotFound, Simulator, load_profile, validate_tracking_number
@@ -103,6 +104,8 @@ ADVANCES = st.one_of(
 """Whole seconds from 1 s to 3 days, or a jump exactly to the next batch or tick."""
 
 # Statuses an order leaves only on OK Capsule's timeline or by an operator, never by a client.
+FORCED = "property test"
+"""The reason every forced event of a session gives: how its history rows are told apart."""
 AFTER_ACCEPTANCE = frozenset({"Accepted", "In Production", "Shipped", "Delivered"})
 BUSINESS_DAY_EVENTS = frozenset({"start_production", "ship"})
 EXPECTED_FAILURES = (UpdateRejected, IllegalTransition, NotFound, BadRequest)
@@ -267,12 +270,13 @@ class SimulatorSession(RuleBasedStateMachine):
         """Force an operator event; the state machine may refuse it."""
         before = self.world.history(order_id)
         try:
-            self.api("force", order_id, event, "property test")
+            self.api("force", order_id, event, FORCED)
         except IllegalTransition:
             assert self.world.history(order_id) == before
             return
         last = self.world.history(order_id)[-1]
-        assert last["actor"] == "operator"
+        meant = self.world.operations.operator_event(event)
+        assert (last["event"], last["actor"], last["reason"]) == (meant, actor_of(meant), FORCED)
         assert len(self.world.history(order_id)) == len(before) + 1
 
     @rule(order_id=orders, intruder=st.sampled_from(EMAILS))
@@ -341,10 +345,11 @@ class SimulatorSession(RuleBasedStateMachine):
             at = datetime.fromisoformat(entry["at"])
             if entry["to"] == "Accepted":
                 assert entry["from"] == "Pending", entry
-                if entry["actor"] != "operator":
+                if entry["reason"] != FORCED:
                     assert entry["actor"] == "batch", entry
                     assert calendar.is_batch_instant(at), entry
-            if entry["actor"] == "operations" and entry["from"] in AFTER_ACCEPTANCE:
+            natural = entry["reason"] != FORCED
+            if natural and entry["actor"] == "operations" and entry["from"] in AFTER_ACCEPTANCE:
                 assert calendar.is_status_tick(at), (order_id, entry)
                 if entry["event"] in BUSINESS_DAY_EVENTS:
                     assert calendar.business_day_of(at), (order_id, entry)
@@ -372,7 +377,7 @@ class SimulatorSession(RuleBasedStateMachine):
             for problem in check_history(entries, calendar=self.world.calendar)
             if not (
                 problem.problem is HistoryProblem.ACCEPTED_OFF_BATCH
-                and history[problem.index]["actor"] == "operator"
+                and history[problem.index]["reason"] == FORCED
             )
         ]
         assert problems == [], (order_id, history)

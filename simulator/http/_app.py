@@ -13,7 +13,8 @@ from simulator.http import _routes_control, _routes_v2
 from simulator.http._context import Server
 from simulator.http._endpoints import Operation, build_routes
 from simulator.http._errors import error_body
-from simulator.http._faults import FaultInjector, drop_connection, is_dropped
+from simulator.http._fault_injector import FaultInjector
+from simulator.http._faults import drop_connection, is_dropped
 from simulator.http._journal import Journal
 from simulator.http._middleware import SimMiddleware
 from simulator.http._openapi import build_document
@@ -70,7 +71,7 @@ def create_app(  # noqa: PLR0913 - the server's settings, all keyword-only
         control_requires_token=control_requires_token,
         max_body_bytes=max_body_bytes,
         document=openapi_document(),
-        faults=FaultInjector(sim),
+        faults=FaultInjector(sim.seed, lambda: sim.now),
     )
     app = _SimApp(
         routes=build_routes(OPERATIONS, server),

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from starlette.types import Scope
 
     from simulator import Simulator
-    from simulator.http._faults import FaultInjector
+    from simulator.http._fault_injector import FaultInjector
     from simulator.http._journal import Journal
     from simulator.http._ratelimit import RateLimiter
 

@@ -18,7 +18,7 @@ from simulator.http._auth import admin_refusal, bearer_token
 from simulator.http._body import too_large
 from simulator.http._context import Visit, attach_visit, iso_utc
 from simulator.http._errors import ApiError, error_body, error_response
-from simulator.http._faults import fault_response, mark_dropped
+from simulator.http._faults import delay, fault_response, mark_dropped
 from simulator.http._journal import JournalEntry
 
 if TYPE_CHECKING:
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
     from simulator.http._context import Server
-    from simulator.http._faults import Fault
+    from simulator.http._fault_rules import Fault
     from simulator.http._ratelimit import Verdict
 
 logger = logging.getLogger("simulator.http")
@@ -100,7 +100,7 @@ class SimMiddleware:
         fault = framing.fault
         if fault is not None and fault.stage == "request":
             # Before the request counts or reaches the engine: the world stays as it was.
-            await fault.delay()
+            await delay(fault)
             if fault.kind != "latency":
                 await self._inject(scope, receive, framing, fault, visit)
                 return
@@ -115,7 +115,7 @@ class SimMiddleware:
             # The server does the work and its answer is lost, as when a gateway gives up on
             # a server that went ahead: what a client's retries must survive without doubling.
             await self._answer(scope, receive, _discard, headers, framing.verdict)
-            await fault.delay()
+            await delay(fault)
             framing.forget_answer_time()
             await self._inject(scope, receive, framing, fault, visit)
 
@@ -244,7 +244,7 @@ class _Framing:
     async def __call__(self, message: Message) -> None:
         if message["type"] == "http.response.start":
             if self.delayed_by is not None:
-                await self.delayed_by.delay()
+                await delay(self.delayed_by)
                 self.forget_answer_time()
             self.status = int(message["status"])
             headers = MutableHeaders(scope=message)

@@ -10,7 +10,7 @@ from simulator import ClockError, ClockRefused, SimulatorError
 from simulator.http._context import iso_utc
 from simulator.http._endpoints import Auth, Call, Operation, Reply
 from simulator.http._errors import ApiError, Invalid, Problem, invalid
-from simulator.http._faults import FaultSpecError
+from simulator.http._fault_rules import FaultSpecError
 from simulator.http._query import Param, single
 
 MAX_ADVANCE = timedelta(days=3653)

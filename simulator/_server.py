@@ -145,6 +145,8 @@ class LiveServer:
     ) -> None:
         """Bind the socket and build the app; nothing is served until `start`."""
         self._sim = sim
+        # The Host header may name the address it listens on (a Host check, see `_gate`).
+        app_kwargs["allowed_hosts"] = [host, *app_kwargs.get("allowed_hosts", ())]
         self._app_kwargs = app_kwargs
         self._slot = _AppSlot(create_app(sim, **app_kwargs))
         self._socket = bind_socket(host, port)

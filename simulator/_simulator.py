@@ -36,8 +36,8 @@ from simulator import (
 from simulator._address import Trigger, TriggerKind, validate_address
 from simulator._clock import ClockMode, SimClock
 from simulator._errors import BadRequest, ClockRefused, NotFound, Unauthorized
-from simulator._ids import IdFactory, secret_token, stable_uuid
-from simulator._listing import DEFAULT_LIMIT, CursorCodec, check_limit, parse_filters
+from simulator._ids import IdFactory, stable_uuid
+from simulator._listing import DEFAULT_LIMIT, check_limit, parse_filters
 from simulator._operations import Operations, encode_trigger, parse_trigger
 from simulator._profile import OperationsProfile, load_profile
 from simulator._store import Store
@@ -137,9 +137,6 @@ class Simulator:
         )
         self.store = Store(db)
         self.operations = Operations(self.seed, self.profile, self.calendar)
-        self._access_tokens = _tokens.AccessCache()
-        """Access tokens already vouched for, keyed by `self.ids`: a reset or a restore
-        replaces it (`_open_world`), and the tokens of the replaced world are forgotten."""
         self._due_cache: tuple[int, int | None] | None = None
         """`(store generation, next due instant)`, as `_quiet_until` last asked."""
         self._inline = False
@@ -182,7 +179,9 @@ class Simulator:
             durable=self.store.path is not None,
         )
         self.timeline = Timeline(self.store, self.calendar, self.operations, self.ids)
-        self._cursors = CursorCodec(secret_token(self.seed, "cursor", epoch).encode())
+        # Keys drawn afresh for each world, never from the seed: see _tokens and _paging.
+        self._tokens = _tokens.TokenIssuer(self.clients)
+        self._cursors = _paging.CursorCodec()
 
     def _client(self, client: str | None) -> str:
         if client is None:
@@ -390,19 +389,18 @@ class Simulator:
                 if account.email == email and secrets.compare_digest(
                     account.password.encode(), password.encode()
                 ):
-                    return self._issue_tokens(account.id, None)
+                    return self._tokens.issue(account.id, self._stamp())
             raise Unauthorized("Incorrect email or password.")
 
     def refresh(self, refresh_token: str) -> dict[str, Any]:
-        """Issue a new access token for a refresh token.
+        """Trade a refresh token, once, for new tokens (a new refresh token among them).
 
         Raises:
-            Unauthorized: the refresh token is unknown, expired or from before a reset.
+            Unauthorized: not this world's, another kind, expired, or already used.
         """
         with self.store.lock:
             self._catch_up()
-            client_id = _tokens.owner(self.store.conn, refresh_token, "refresh", self._stamp())
-            return self._issue_tokens(client_id, refresh_token)
+            return self._tokens.refresh(refresh_token, self._stamp())
 
     def authorize(self, access_token: str) -> str:
         """The client an access token belongs to.
@@ -412,13 +410,7 @@ class Simulator:
         """
         with self.store.lock:
             self._catch_up()
-            now, cache = self._stamp(), self._access_tokens
-            client_id = cache.client(self.ids, access_token, now)
-            if client_id is None:
-                conn = self.store.conn
-                client_id, expires_at = _tokens.lookup(conn, access_token, "access", now)
-                cache.remember(self.ids, access_token, client_id, expires_at)
-            return client_id
+            return self._tokens.authorize(access_token, self._stamp())
 
     def known_client(self, access_token: str, at: datetime) -> str | None:
         """The client of an access token `authorize` has already vouched for, if valid `at`.
@@ -426,13 +418,7 @@ class Simulator:
         Reads memory only (no lock, no catch-up); None means ask `authorize`, which also
         says why a token is refused.
         """
-        return self._access_tokens.client(self.ids, access_token, to_micros(at))
-
-    def _issue_tokens(self, client_id: str, refresh: str | None) -> dict[str, Any]:
-        with self.store.transaction() as conn:
-            self.ids.next(conn, "token")
-            salt = (self.seed, self.ids.epoch, self.ids.last("token"))
-            return _tokens.issue(conn, client_id, self._stamp(), salt, refresh)
+        return self._tokens.access_cache.client(access_token, to_micros(at))
 
     # --- products and consumers -------------------------------------------------------------
 

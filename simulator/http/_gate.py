@@ -1,0 +1,135 @@
+"""The guards against other web sites: the Host names a server answers to, JSON-only writes.
+
+A page in a browser may send simple requests (a form, a bodyless `fetch`) to any address,
+loopback included, and a DNS-rebinding page reads the answers under its own host name. The
+first is refused by requiring `Content-Type: application/json` on every state-changing
+request (a browser sends that cross-site only after a CORS preflight, which this server
+never grants); the second by answering only to the host names it was told. See
+docs/reliability.md.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import TYPE_CHECKING
+
+from simulator.http._body import check_media_type
+from simulator.http._errors import ApiError
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+
+LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
+"""Host names every server answers to, whatever address it is bound to."""
+ALLOW_HOSTS_ENV = "OKC_SIM_ALLOW_HOSTS"
+"""Comma-separated host names to answer to, besides `--allow-host` (for containers)."""
+STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+_NAME = re.compile(r"[a-z0-9._:%-]{1,253}")
+"""A host name or an IP address (IPv6 without brackets, a zone after `%`)."""
+_SHOWN = 100
+_MAX_REMEMBERED = 64
+
+
+def host_name(header: str) -> str:
+    """The name in a Host header or a `--host` value: no port, no brackets, lower case.
+
+    A trailing dot ("localhost.") names the same host, so it goes too.
+    """
+    text = header.strip().lower()
+    if text.startswith("["):
+        name = text[1:].partition("]")[0]
+    elif text.count(":") == 1:
+        name = text.partition(":")[0]
+    else:
+        name = text  # a name, or an IPv6 address without brackets
+    return name.rstrip(".")
+
+
+def allowed_from_env(environ: Mapping[str, str] | None = None) -> list[str]:
+    """The host names of `OKC_SIM_ALLOW_HOSTS` (comma-separated), blanks left out."""
+    text = (os.environ if environ is None else environ).get(ALLOW_HOSTS_ENV, "")
+    return [name.strip() for name in text.split(",") if name.strip()]
+
+
+def check_host_name(name: str) -> str:
+    """A name to allow, normalised (see `host_name`).
+
+    Raises:
+        ValueError: it is not a host name or an address.
+    """
+    normal = host_name(name)
+    if not _NAME.fullmatch(normal):
+        raise ValueError(
+            f"{name!r} is not a host name or an IP address (give the name only, no scheme, "
+            "path or port: --allow-host sim.internal)"
+        )
+    return normal
+
+
+class Gate:
+    """Refuses, before anything else runs, a request for another host or a non-JSON write."""
+
+    def __init__(self, names: Iterable[str]) -> None:
+        """Answer to the loopback names and these.
+
+        Args:
+            names: host names or addresses (a port or brackets are ignored).
+
+        Raises:
+            ValueError: a name is not a host name or an address.
+        """
+        self.names = frozenset((*LOOPBACK_NAMES, *(check_host_name(name) for name in names)))
+        self._verdicts: dict[str, bool] = {}
+        """Host header -> allowed: a server sees few distinct ones, so each is parsed once."""
+
+    def refusal(self, method: str, host: str | None, content_type: str | None) -> ApiError | None:
+        """Why a request is refused here (421 or 415), or None to serve it.
+
+        A request without a Host header (HTTP/1.0) is served: a browser always sends one.
+        """
+        if host is not None and not self._allowed(host):
+            return self._misdirected(host)
+        if method in STATE_CHANGING:
+            return _media_refusal(method, content_type)
+        return None
+
+    def _allowed(self, host: str) -> bool:
+        verdict = self._verdicts.get(host)
+        if verdict is None:
+            verdict = host_name(host) in self.names
+            if len(self._verdicts) >= _MAX_REMEMBERED:
+                self._verdicts = {}
+            self._verdicts[host] = verdict
+        return verdict
+
+    def _misdirected(self, host: str) -> ApiError:
+        shown = host if len(host) <= _SHOWN else host[:_SHOWN] + "..."
+        names = ", ".join(f"[{name}]" if ":" in name else name for name in sorted(self.names))
+        return ApiError(
+            421,
+            "misdirected_request",
+            f"This server does not answer to the host name in 'Host: {shown}' (it answers to "
+            f"{names}). If you reach it by that name, allow it: okc-sim serve --allow-host "
+            f"NAME, or {ALLOW_HOSTS_ENV}=NAME (comma-separated).",
+        )
+
+
+def _media_refusal(method: str, content_type: str | None) -> ApiError | None:
+    if content_type is None:
+        if method == "DELETE":
+            # A DELETE is never a simple request: no page sends one cross-site without a
+            # CORS preflight, so one without a body needs no Content-Type.
+            return None
+        return ApiError(
+            415,
+            "unsupported_media_type",
+            f"A {method} needs 'Content-Type: application/json', with or without a body "
+            "(it tells this server the request does not come from another web site).",
+        )
+    try:
+        check_media_type(content_type)
+    except ApiError as refused:
+        return refused
+    return None

@@ -28,6 +28,8 @@ STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 _NAME = re.compile(r"[a-z0-9._:%-]{1,253}")
 """A host name or an IP address (IPv6 without brackets, a zone after `%`)."""
+_GIVEN = re.compile(r"[A-Za-z0-9._:%\[\]-]{1,262}")
+"""What may be given as a name to allow: a host, maybe with a port; no scheme or path."""
 _SHOWN = 100
 _MAX_REMEMBERED = 64
 
@@ -60,7 +62,7 @@ def check_host_name(name: str) -> str:
         ValueError: it is not a host name or an address.
     """
     normal = host_name(name)
-    if not _NAME.fullmatch(normal):
+    if not _GIVEN.fullmatch(name.strip()) or not _NAME.fullmatch(normal):
         raise ValueError(
             f"{name!r} is not a host name or an IP address (give the name only, no scheme, "
             "path or port: --allow-host sim.internal)"

@@ -35,6 +35,7 @@ from simulator._paging import CursorCodec
 from simulator._server import LiveServer
 from simulator._simulator import ClientAccount
 from simulator._tokens import TokenIssuer
+from simulator.http._gate import Gate, check_host_name, host_name
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -604,3 +605,38 @@ class TestInputBounds:
                 answer = raw_request(server.url, request)
                 assert answer.split(b" ")[1] in {status, b"400"}, answer[:300]
                 assert not answer.startswith(b"HTTP/1.1 5")
+
+
+class TestHostNames:
+    """How a Host header or an allowed name is read: the name only, never a trick around it."""
+
+    @pytest.mark.parametrize(
+        ("header", "name"),
+        [
+            ("localhost", "localhost"),
+            ("LOCALHOST:80", "localhost"),
+            ("[::1]:8080", "::1"),
+            ("::1", "::1"),
+            ("localhost.", "localhost"),
+            ("localhost:80@evil.example", "localhost:80@evil.example"),
+            ("[::1]evil", "[::1]evil"),
+            ("localhost:http", "localhost:http"),
+        ],
+    )
+    def test_host_name(self, header: str, name: str) -> None:
+        """The port and brackets go; anything that is not a port keeps the whole text."""
+        assert host_name(header) == name
+
+    def test_tricks_are_refused(self) -> None:
+        """A Host that only starts like an allowed name gets a 421."""
+        gate = Gate(["sim.internal"])
+        for host in ("localhost:80@evil.example", "sim.internal.evil.example", "evil.localhost"):
+            refusal = gate.refusal("GET", host, None)
+            assert refusal is not None
+            assert refusal.status == 421
+
+    @pytest.mark.parametrize("name", ["http://x.test/", "x.test/path", "a b", "", "user@x.test"])
+    def test_bad_names_to_allow(self, name: str) -> None:
+        """A URL, a path or a blank is not a name to allow."""
+        with pytest.raises(ValueError, match="not a host name"):
+            check_host_name(name)

@@ -30,6 +30,7 @@ _NAME = re.compile(r"[a-z0-9._:%-]{1,253}")
 """A host name or an IP address (IPv6 without brackets, a zone after `%`)."""
 _GIVEN = re.compile(r"[A-Za-z0-9._:%\[\]-]{1,262}")
 """What may be given as a name to allow: a host, maybe with a port; no scheme or path."""
+_PORT = re.compile(r":[0-9]{0,5}")
 _SHOWN = 100
 _MAX_REMEMBERED = 64
 
@@ -37,15 +38,20 @@ _MAX_REMEMBERED = 64
 def host_name(header: str) -> str:
     """The name in a Host header or a `--host` value: no port, no brackets, lower case.
 
-    A trailing dot ("localhost.") names the same host, so it goes too.
+    A trailing dot ("localhost.") names the same host, so it goes too. Text after the name
+    that is not a port ("localhost:80@evil.example") keeps the whole text, which then
+    matches no allowed name.
     """
     text = header.strip().lower()
     if text.startswith("["):
-        name = text[1:].partition("]")[0]
+        name, _, rest = text[1:].partition("]")
     elif text.count(":") == 1:
-        name = text.partition(":")[0]
+        name, rest = text.split(":")
+        rest = ":" + rest
     else:
-        name = text  # a name, or an IPv6 address without brackets
+        name, rest = text, ""  # a name, or an IPv6 address without brackets
+    if rest and not _PORT.fullmatch(rest):
+        return text
     return name.rstrip(".")
 
 

@@ -66,7 +66,11 @@ class SimMiddleware:
         visit: Visit | None = None
         try:
             at = self.server.sim.clock_reading()
-            if await self._turn_away(scope, receive, framing, headers, at):
+            refusal = self.server.gate.refusal(
+                scope["method"], headers.get("host"), headers.get("content-type")
+            )
+            if refusal is not None:
+                await self._turn_away(scope, receive, framing, refusal, at)
                 return
             found = self._identify(headers.get("authorization"), at, provider=provider)
             if isinstance(found, str):
@@ -167,25 +171,20 @@ class SimMiddleware:
             )
         )
 
+    @staticmethod
     async def _turn_away(
-        self, scope: Scope, receive: Receive, framing: _Framing, headers: Headers, at: datetime
-    ) -> bool:
+        scope: Scope, receive: Receive, framing: _Framing, refusal: ApiError, at: datetime
+    ) -> None:
         """Answer a request for another host, or a write that is not JSON (see `_gate`).
 
         Before identifying the client, counting a rate or meeting a fault: such a request
         may come from another web site, and must change nothing. The journal still shows it.
         """
-        refusal = self.server.gate.refusal(
-            scope["method"], headers.get("host"), headers.get("content-type")
-        )
-        if refusal is None:
-            return False
         framing.visit = Visit(at)
         attach_visit(scope, framing.visit)
         response = error_response(refusal)
         assert response is not None  # noqa: S101 - an ApiError always maps
         await response(scope, receive, framing)
-        return True
 
     def _identify(self, authorization: str | None, at: datetime, *, provider: bool) -> Visit | str:
         """Who sent a request that arrived `at`: its visit, or the token the store must judge.

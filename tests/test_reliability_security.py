@@ -546,6 +546,16 @@ class TestHostHeader:
             answer = raw_request(server.url, b"GET /_sim/clock HTTP/1.0\r\n\r\n")
             assert answer.startswith(b"HTTP/1.1 200"), answer[:200]
 
+    def test_second_host_header_is_checked_too(self) -> None:
+        """Host: localhost followed by Host: evil.example is refused, whichever one counts."""
+        with LiveServer(new_sim(), rate_limit=None) as server:
+            request = (
+                b"GET /_sim/clock HTTP/1.1\r\nHost: localhost\r\nHost: evil.example\r\n"
+                b"Connection: close\r\n\r\n"
+            )
+            answer = raw_request(server.url, request)
+            assert answer.split(b" ")[1] in {b"421", b"400"}, answer[:300]
+
     def test_allow_host_flag_and_environment(self) -> None:
         """okc-sim serve --allow-host (repeatable) adds names to answer to; others get 421."""
         with cli_server("--allow-host", "app.test", "--allow-host", "b.test") as url:

@@ -20,6 +20,8 @@ from simulator.http._errors import ApiError
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
+    from starlette.types import Scope
+
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
 """Host names every server answers to, whatever address it is bound to."""
 ALLOW_HOSTS_ENV = "OKC_SIM_ALLOW_HOSTS"
@@ -89,24 +91,39 @@ class Gate:
             ValueError: a name is not a host name or an address.
         """
         self.names = frozenset((*LOOPBACK_NAMES, *(check_host_name(name) for name in names)))
-        self._verdicts: dict[str, bool] = {}
+        self._verdicts: dict[bytes, bool] = {}
         """Host header -> allowed: a server sees few distinct ones, so each is parsed once."""
 
-    def refusal(self, method: str, host: str | None, content_type: str | None) -> ApiError | None:
-        """Why a request is refused here (421 or 415), or None to serve it.
+    def screen(self, scope: Scope) -> ApiError | None:
+        """Why an ASGI request is refused here (421 or 415), or None to serve it.
 
-        A request without a Host header (HTTP/1.0) is served: a browser always sends one.
+        One pass over the raw headers, as this runs for every request. A request without a
+        Host header (HTTP/1.0) is served: a browser always sends one. With several, each
+        must be allowed.
         """
-        if host is not None and not self._allowed(host):
-            return self._misdirected(host)
+        content_type = None
+        for name, value in scope["headers"]:
+            if name == b"host":
+                if not self._allowed(value):
+                    return self._misdirected(value.decode("latin-1"))
+            elif name == b"content-type":
+                content_type = value
+        method: str = scope["method"]
         if method in STATE_CHANGING:
-            return _media_refusal(method, content_type)
+            declared = None if content_type is None else content_type.decode("latin-1")
+            return _media_refusal(method, declared)
         return None
 
-    def _allowed(self, host: str) -> bool:
+    def refusal(self, method: str, host: str | None, content_type: str | None) -> ApiError | None:
+        """`screen` for a request given by its method, Host and Content-Type headers."""
+        headers = [(b"host", host), (b"content-type", content_type)]
+        raw = [(name, value.encode("latin-1")) for name, value in headers if value is not None]
+        return self.screen({"method": method, "headers": raw})
+
+    def _allowed(self, host: bytes) -> bool:
         verdict = self._verdicts.get(host)
         if verdict is None:
-            verdict = host_name(host) in self.names
+            verdict = host_name(host.decode("latin-1")) in self.names
             if len(self._verdicts) >= _MAX_REMEMBERED:
                 self._verdicts = {}
             self._verdicts[host] = verdict

@@ -66,9 +66,7 @@ class SimMiddleware:
         visit: Visit | None = None
         try:
             at = self.server.sim.clock_reading()
-            refusal = self.server.gate.refusal(
-                scope["method"], headers.get("host"), headers.get("content-type")
-            )
+            refusal = self.server.gate.screen(scope)
             if refusal is not None:
                 await self._turn_away(scope, receive, framing, refusal, at)
                 return

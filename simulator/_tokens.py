@@ -78,8 +78,8 @@ class TokenIssuer:
     carries a digest of its client's credentials, so it dies with a password change or the
     client's removal even if a key ever outlived a world.
 
-    Callers hold the simulator's lock to issue or refresh; `known_client` reads memory only,
-    with no lock (see `AccessCache`).
+    Callers hold the simulator's lock to issue, refresh or authorize; `access_cache` may be
+    read with no lock (see `AccessCache`).
     """
 
     MAX_LIVE_REFRESH = 100_000
@@ -99,7 +99,7 @@ class TokenIssuer:
         }
         self._emails = {account.id: account.email for account in clients}
         self._live_refresh: dict[str, tuple[str, int]] = {}
-        """Unused refresh tokens: jti -> (family, expiry in microseconds), oldest first."""
+        """Unused refresh tokens: jti -> (family, expiry in seconds), oldest first."""
         self._newest_in_family: dict[str, str] = {}
         """Family -> the jti of its one unused refresh token."""
         self.access_cache = AccessCache()
@@ -141,28 +141,35 @@ class TokenIssuer:
             Unauthorized: not a refresh token of this world and client, expired, or used.
         """
         claims = self.verify(token, "refresh", now)
-        if self._live_refresh.pop(claims.jti, None) is None:
+        if claims.jti not in self._live_refresh:
             # A used token again: either the client retried, or a copy leaked. The line's
             # newest token dies too, so a thief's copy stops working either way.
-            newest = self._newest_in_family.pop(claims.family, None)
+            newest = self._newest_in_family.get(claims.family)
             if newest is not None:
-                self._live_refresh.pop(newest, None)
+                self._forget(newest)
             raise Unauthorized(
                 "The refresh token was already used: each refresh returns a new refresh token, "
                 "and only that one works next (reusing an old one also ends the new one). "
                 "Log in again with POST /v2/authentication/token."
             )
+        self._forget(claims.jti)
         return self.issue(claims.client_id, now, claims.family)
 
     def _remember_refresh(self, jti: str, family: str, expires: int, now: int) -> None:
         live = self._live_refresh
         if len(live) >= self.MAX_LIVE_REFRESH:
             for old in [key for key, (_, ends) in live.items() if ends * MICROS_PER_SECOND <= now]:
-                del live[old]
+                self._forget(old)
             while len(live) >= self.MAX_LIVE_REFRESH:
-                del live[next(iter(live))]
+                self._forget(next(iter(live)))
         live[jti] = (family, expires)
         self._newest_in_family[family] = jti
+
+    def _forget(self, jti: str) -> None:
+        """A refresh token used or evicted: it and its line's entry go."""
+        family, _ = self._live_refresh.pop(jti)
+        if self._newest_in_family.get(family) == jti:
+            del self._newest_in_family[family]
 
     def _sign(  # noqa: PLR0913 - the claims of one token
         self,

@@ -650,3 +650,20 @@ class TestHostNames:
         """A URL, a path or a blank is not a name to allow."""
         with pytest.raises(ValueError, match="not a host name"):
             check_host_name(name)
+
+
+class TestRefreshMemory:
+    """The unused refresh tokens a world remembers are bounded (a login loop cannot grow it)."""
+
+    def test_oldest_die_past_the_bound(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Past the bound the oldest unused refresh tokens stop working; the newest still do."""
+        monkeypatch.setattr(TokenIssuer, "MAX_LIVE_REFRESH", 3)
+        alice = ClientAccount("id-1", EMAIL, PASSWORD)
+        issuer = TokenIssuer([alice])
+        tokens = [issuer.issue(alice.id, 0)["refresh_token"] for _ in range(5)]
+        assert len(issuer._live_refresh) == len(issuer._newest_in_family) == 3
+        for old in tokens[:2]:
+            with pytest.raises(Unauthorized, match="already used"):
+                issuer.refresh(old, 0)
+        assert issuer.refresh(tokens[-1], 0)["refresh_token"]
+        assert len(issuer._live_refresh) <= 3

@@ -72,8 +72,8 @@ class SimMiddleware:
                 return
             found = self._identify(headers.get("authorization"), at, provider=provider)
             if isinstance(found, str):
-                # A token not vouched for yet: the store judges it, and its lookup waits for
-                # the engine's lock, so off the event loop.
+                # A token not verified yet: `authorize` checks it under the engine's lock,
+                # which it may wait for, so off the event loop.
                 found = await run_in_threadpool(self._authorize, found, at)
             visit = found
             attach_visit(scope, visit)

@@ -163,11 +163,6 @@ def order_rng(seed: int, order_id: str, step: str) -> StepDraws:
     return StepDraws(f"{seed}:{order_id}:{step}")
 
 
-def secret_token(*parts: object) -> str:
-    """An opaque token string derived from the parts (URL-safe hex)."""
-    return hashlib.sha256(":".join(str(p) for p in parts).encode()).hexdigest()
-
-
 LOOKED_UP = frozenset({"order", "consumer", "fulfillment"})
 """Kinds whose ids read back to their number (`IdCodec`): the store finds such a thing by
 its number, its row's integer key, and keeps no index of the id text."""
@@ -177,7 +172,7 @@ class IdFactory:
     """Numbered ids per kind, derived from the seed and the world's epoch, saved with the data.
 
     The ids of `LOOKED_UP` kinds are `IdCodec`'s and read back to their number; the others
-    (an order's lines, pouches and contents, tokens) are hashes of seed, epoch, kind, number.
+    (an order's lines, pouches and contents) are hashes of seed, epoch, kind, number.
     """
 
     def __init__(

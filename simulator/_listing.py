@@ -1,16 +1,8 @@
-"""Order list filters and stable cursors.
-
-A cursor pins the moment the first page was asked for (the last transaction-log row then,
-and the newest order then). Later pages judge each order by its status and `updated_at` as
-of that moment, read back from the log, so an order that matched then is never skipped,
-however it changes while the client pages.
-"""
+"""Order list filters and page sizes (the cursors that pin a listing are in `_paging`)."""
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import hmac
 import json
 from collections.abc import Mapping
 from datetime import datetime
@@ -156,77 +148,6 @@ def _instant(name: str, bound: Any) -> int:  # noqa: ANN401
             f" (e.g. 2026-11-26T08:00:00Z): {error}",
             name,
         ) from None
-
-
-@attrs.frozen
-class Cursor:
-    """Where a listing stands: what it saw first, and the last order it returned."""
-
-    client_id: str
-    fingerprint: str
-    as_of_log: int
-    """The newest transaction-log row when the first page was asked for."""
-    newest_order: int
-    """The newest order's sequence number then; orders created later are not listed."""
-    after: int
-    """The sequence number of the last order returned."""
-
-
-class CursorCodec:
-    """Signs and checks cursors so a client cannot forge or reuse one from another world."""
-
-    def __init__(self, secret: bytes) -> None:
-        """Keep the signing key.
-
-        Args:
-            secret: bytes unique to this simulator world (changes on reset).
-        """
-        self._secret = secret
-
-    def encode(self, cursor: Cursor) -> str:
-        """The opaque text a client passes back as `cursor`."""
-        body = json.dumps(
-            [
-                cursor.client_id,
-                cursor.fingerprint,
-                cursor.as_of_log,
-                cursor.newest_order,
-                cursor.after,
-            ],
-            separators=(",", ":"),
-        ).encode()
-        mac = hmac.new(self._secret, body, hashlib.sha256).digest()[:12]
-        return base64.urlsafe_b64encode(body + mac).decode().rstrip("=")
-
-    def decode(self, text: str, client_id: str, fingerprint: str) -> Cursor:
-        """Check and read a cursor.
-
-        Raises:
-            BadRequest: the cursor is malformed, forged, from another world, another client
-                or another set of filters.
-        """
-        try:
-            raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-        except (ValueError, TypeError):
-            raise _bad_cursor("it is not a cursor this server issued") from None
-        body, mac = raw[:-12], raw[-12:]
-        expected = hmac.new(self._secret, body, hashlib.sha256).digest()[:12]
-        if len(raw) <= 12 or not hmac.compare_digest(mac, expected):
-            raise _bad_cursor(
-                "this simulator world did not issue it (forged, altered, or from before a reset)"
-            )
-        owner, digest, as_of_log, newest, after = json.loads(body)
-        if owner != client_id:
-            raise _bad_cursor("it belongs to another client")
-        if digest != fingerprint:
-            raise _bad_cursor("it was made for other filters; repeat the first request's filters")
-        return Cursor(owner, digest, as_of_log, newest, after)
-
-
-def _bad_cursor(why: str) -> BadRequest:
-    return BadRequest(
-        f"Invalid cursor: {why}. Start again without a cursor to get the first page.", "cursor"
-    )
 
 
 def check_limit(limit: Any) -> int:  # noqa: ANN401 - caller-supplied

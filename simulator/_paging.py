@@ -1,17 +1,158 @@
-"""Stable paging of order lists: each page judged as of the moment the first was asked for."""
+"""Stable paging of order lists: each page judged as of the moment the first was asked for.
+
+A cursor pins that moment (the last transaction-log row then, and the newest order then).
+Later pages judge each order by its status and `updated_at` as of that moment, read back
+from the log, so an order that matched then is never skipped, however it changes while the
+client pages. Cursors are signed with a key drawn afresh for each world.
+"""
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+import re
+import secrets
 from typing import TYPE_CHECKING, Any
 
+import attrs
+
 from simulator import _changes, _rows
-from simulator._listing import Cursor, OrderQuery
+from simulator._errors import BadRequest
 
 if TYPE_CHECKING:
     import sqlite3
     from collections.abc import Iterator
 
+    from simulator._listing import OrderQuery
     from simulator._rows import OrderRow
+
+LISTING = "orders"
+"""The list a cursor pages through; written into it, so no other list may take it."""
+MAX_CURSOR_CHARS = 512
+"""Longer text is refused before any decoding: the cursors issued here are about 140."""
+MAX_POSITION = 2**63 - 1
+"""The largest integer SQLite holds: positions beyond it cannot be real."""
+_MAC_BYTES = 16
+_KEY_BYTES = 32
+_TEXT = re.compile(r"[A-Za-z0-9_-]+")
+
+
+@attrs.frozen
+class Cursor:
+    """Where a listing stands: what it saw first, and the last order it returned."""
+
+    client_id: str
+    fingerprint: str
+    """The filters' digest (`OrderQuery.fingerprint`)."""
+    as_of_log: int
+    """The newest transaction-log row when the first page was asked for."""
+    newest_order: int
+    """The newest order's sequence number then; orders created later are not listed."""
+    after: int
+    """The sequence number of the last order returned."""
+
+
+class CursorCodec:
+    """Signs and checks cursors, so a client can neither forge one nor bring one from elsewhere.
+
+    Anything wrong with a cursor (not base64url, altered, signed by another world, not the
+    expected JSON, numbers out of range, another client's, other filters) is a `BadRequest`
+    naming the `cursor` parameter: the checks after the signature treat the contents as
+    untrusted too.
+    """
+
+    def __init__(self, key: bytes | None = None) -> None:
+        """Keep the signing key.
+
+        Args:
+            key: the key; None draws one from the operating system's random source.
+        """
+        self._key = key if key is not None else secrets.token_bytes(_KEY_BYTES)
+
+    def encode(self, cursor: Cursor) -> str:
+        """The opaque text a client passes back as `cursor`."""
+        fields = [
+            LISTING,
+            cursor.client_id,
+            cursor.fingerprint,
+            cursor.as_of_log,
+            cursor.newest_order,
+            cursor.after,
+        ]
+        return self.seal(json.dumps(fields, separators=(",", ":")).encode())
+
+    def seal(self, body: bytes) -> str:
+        """Any bytes, signed and in base64url: what `encode` sends, and what a test forges."""
+        return base64.urlsafe_b64encode(body + self._mac(body)).decode("ascii").rstrip("=")
+
+    def decode(self, text: str, client_id: str, fingerprint: str) -> Cursor:
+        """Check and read a cursor.
+
+        Raises:
+            BadRequest: the cursor is malformed, forged, from another world, another list,
+                another client or another set of filters.
+        """
+        body = self._open(text)
+        cursor = _parse(body)
+        if cursor.client_id != client_id:
+            raise _bad_cursor("it belongs to another client")
+        if cursor.fingerprint != fingerprint:
+            raise _bad_cursor("it was made for other filters; repeat the first request's filters")
+        return cursor
+
+    def _open(self, text: str) -> bytes:
+        """The signed bytes of a cursor this codec sealed."""
+        if len(text) > MAX_CURSOR_CHARS or not _TEXT.fullmatch(text):
+            raise _bad_cursor("it is not a cursor this server issued (not base64url text)")
+        try:
+            raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        except (binascii.Error, ValueError):
+            raise _bad_cursor("it is not a cursor this server issued (not base64url)") from None
+        body, mac = raw[:-_MAC_BYTES], raw[-_MAC_BYTES:]
+        if not body or not hmac.compare_digest(mac, self._mac(body)):
+            raise _bad_cursor(
+                "this simulator world did not issue it (forged, altered, or from before a "
+                "restart, a reset or a restore)"
+            )
+        return body
+
+    def _mac(self, body: bytes) -> bytes:
+        return hmac.new(self._key, body, hashlib.sha256).digest()[:_MAC_BYTES]
+
+
+def _parse(body: bytes) -> Cursor:
+    """The cursor in signed bytes, checked field by field as untrusted input."""
+    try:
+        fields = json.loads(body)
+    except (ValueError, RecursionError):  # UTF-8 and JSON errors are ValueErrors
+        raise _bad_cursor("its contents are not a cursor") from None
+    if not isinstance(fields, list) or len(fields) != 6:
+        raise _bad_cursor("its contents are not a cursor")
+    listing, owner, digest, *positions = fields
+    if listing != LISTING:
+        raise _bad_cursor(f"it pages another list, not {LISTING}")
+    if not isinstance(owner, str) or not isinstance(digest, str):
+        raise _bad_cursor("its contents are not a cursor")
+    if not all(_position(value) for value in positions):
+        raise _bad_cursor("its positions are not whole numbers in range")
+    as_of_log, newest, after = positions
+    if after > newest:
+        raise _bad_cursor("its positions are inconsistent")
+    return Cursor(owner, digest, as_of_log, newest, after)
+
+
+def _position(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_POSITION
+
+
+def _bad_cursor(why: str) -> BadRequest:
+    return BadRequest(
+        f"Invalid 'cursor' parameter: {why}. Start again without a cursor to get the first page.",
+        "cursor",
+    )
 
 
 def fresh_cursor(conn: sqlite3.Connection, client_id: str, query: OrderQuery) -> Cursor:

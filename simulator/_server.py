@@ -145,7 +145,8 @@ class LiveServer:
     ) -> None:
         """Bind the socket and build the app; nothing is served until `start`."""
         self._sim = sim
-        self._app_kwargs = app_kwargs
+        self._host = host
+        self._app_kwargs = self._own_host_allowed(app_kwargs)
         self._slot = _AppSlot(create_app(sim, **app_kwargs))
         self._socket = bind_socket(host, port)
         self.url = socket_url(self._socket)
@@ -209,8 +210,14 @@ class LiveServer:
             sim: the simulator to serve.
             **app_kwargs: create_app's settings; any left out keep the constructor's values.
         """
-        self._slot.app = create_app(sim, **(self._app_kwargs | app_kwargs))
+        given = self._own_host_allowed(app_kwargs) if "allowed_hosts" in app_kwargs else app_kwargs
+        self._slot.app = create_app(sim, **(self._app_kwargs | given))
         self._sim = sim
+
+    def _own_host_allowed(self, app_kwargs: dict[str, Any]) -> dict[str, Any]:
+        """The app's settings, with the address it listens on among its allowed hosts."""
+        names = [self._host, *app_kwargs.get("allowed_hosts", ())]
+        return {**app_kwargs, "allowed_hosts": names}
 
     def stop(self, timeout: float = STOP_TIMEOUT_SECONDS) -> None:
         """Stop serving: finish open requests (up to `timeout`), close the socket, join.

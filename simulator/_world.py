@@ -19,14 +19,14 @@ from lifecycle._calendar import Calendar
 from simulator import _rows
 from simulator._clock import ClockMode, SimClock
 from simulator._errors import BadRequest, ClockRefused, NotFound
-from simulator._ids import IdFactory, secret_token, stable_uuid
-from simulator._listing import CursorCodec
+from simulator._ids import IdFactory, stable_uuid
 from simulator._operations import Operations
+from simulator._paging import CursorCodec
 from simulator._profile import OperationsProfile, load_profile
 from simulator._store import Store
 from simulator._timefmt import MICROS_PER_SECOND, from_micros, iso, parse_iso, to_micros
 from simulator._timeline import Timeline
-from simulator._tokens import AccessCache
+from simulator._tokens import TokenIssuer
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -139,9 +139,6 @@ class World:
         self.writing = _Session(self, write=True)
         """Enter for a write: as `reading`, then one transaction, committed on leaving (rolled
         back if the block raises); gives the connection."""
-        self.access_tokens = AccessCache()
-        """Access tokens already vouched for, keyed by `self.ids`: a reset or a restore
-        replaces the ids (`open`), and the tokens of the replaced world are forgotten."""
         self._due_cache: tuple[int, int | None] | None = None
         """`(store generation, next due instant)`, as `_quiet_until` last asked."""
         self._inline = False
@@ -221,7 +218,9 @@ class World:
             durable=self.store.path is not None,
         )
         self.timeline = Timeline(self.store, self.calendar, self.operations, self.ids)
-        self.cursors = CursorCodec(secret_token(self.seed, "cursor", epoch).encode())
+        # Keys drawn afresh for each world, never from the seed: see _tokens and _paging.
+        self.tokens = TokenIssuer(self.clients)
+        self.cursors = CursorCodec()
 
     def catch_up(self) -> None:
         """Run the work that fell due while a running clock moved on.

@@ -54,7 +54,7 @@ examples:
   okc-sim serve --port 0 --clock frozen --start 2026-03-02T17:00:00Z
   okc-sim serve --db sim.sqlite          # keep the world between runs
   okc-sim serve --client me@example.com:secret --client other@example.com:pw2
-  okc-sim serve --host 0.0.0.0 --admin-token "$(openssl rand -hex 16)"
+  okc-sim serve --host 0.0.0.0 --admin-token "$(openssl rand -hex 16)" --allow-host sim.internal
 
 The first line printed is the server's URL (useful with --port 0). Ctrl+C or SIGTERM
 stops the server cleanly. See docs/cli.md.
@@ -120,6 +120,15 @@ def _integer(text: str) -> int:
         return int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+
+
+def _host_name(text: str) -> str:
+    from simulator.http._gate import check_host_name  # noqa: PLC0415 - serve only
+
+    try:
+        return check_host_name(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _non_negative_int(text: str) -> int:
@@ -262,6 +271,17 @@ def _add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     listen.add_argument(
         "--port", type=_port, default=8080, help="port; 0 picks a free one (default: %(default)s)"
+    )
+    listen.add_argument(
+        "--allow-host",
+        dest="allow_hosts",
+        metavar="NAME",
+        type=_host_name,
+        action="append",
+        default=[],
+        help="a host name the server answers to besides localhost, 127.0.0.1, [::1] and "
+        "--host (a container or compose service name); repeat for more; also read from "
+        "$OKC_SIM_ALLOW_HOSTS, comma-separated. Other Host headers get 421",
     )
     listen.add_argument(
         "--admin-token",
@@ -445,6 +465,12 @@ def _serve(args: argparse.Namespace) -> int:
             f"--admin-token is required when --host is not a loopback address ({args.host!r}): "
             "the control API (/_sim) can move the clock and reset the world"
         )
+    from simulator.http._gate import ALLOW_HOSTS_ENV, allowed_from_env  # noqa: PLC0415
+
+    try:
+        args.allow_hosts = [*map(_host_name, allowed_from_env()), *args.allow_hosts]
+    except argparse.ArgumentTypeError as error:
+        usage.error(f"${ALLOW_HOSTS_ENV}: {error}")
     emails = [email for email, _ in args.clients or ()]
     if len(set(emails)) != len(emails):
         usage.error("--client: each client needs its own email")
@@ -554,6 +580,7 @@ def _listen(args: argparse.Namespace, sim: Simulator, *, loopback: bool) -> Live
             control_requires_token=not loopback or bool(args.admin_token),
             rate_limit=args.rate_limit,
             journal_size=args.journal_size,
+            allowed_hosts=args.allow_hosts,
         )
     except OSError as error:
         hint = " (is another okc-sim running? --port 0 picks a free port)"

@@ -213,9 +213,10 @@ class OkcClient(_HttpxClient):
         """Build the app over `sim` and a client over the app."""
         from simulator.http import create_app  # noqa: PLC0415 - see the imports above
 
-        super().__init__(
-            transport=_PortalTransport(create_app(sim, **app_kwargs)), base_url=BASE_URL
-        )
+        # The app answers only to the host names it is given: BASE_URL's is one.
+        hosts = [BASE_URL.removeprefix("http://"), *app_kwargs.pop("allowed_hosts", ())]
+        app = create_app(sim, allowed_hosts=hosts, **app_kwargs)
+        super().__init__(transport=_PortalTransport(app), base_url=BASE_URL)
         self.sim = sim
         """The simulator behind the app: move its clock, force events, inspect it."""
 
@@ -259,7 +260,9 @@ class LiveSim:
 
     def reset(self) -> None:
         """Empty the world, as `POST /_sim/reset` does: the journal and rate limits too."""
-        request = urllib.request.Request(f"{self.url}/_sim/reset", method="POST")  # noqa: S310 - our own http:// URL
+        request = urllib.request.Request(  # noqa: S310 - our own http:// URL
+            f"{self.url}/_sim/reset", method="POST", headers={"Content-Type": "application/json"}
+        )
         with urllib.request.urlopen(request, timeout=30):  # noqa: S310 - as above
             pass
 

@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 import pytest
-from test_http_support import START, UNKNOWN_UUID, Api, address, new_sim
+from test_http_support import JSON_TYPE, START, UNKNOWN_UUID, Api, address, new_sim
 
 import simulator.http
 from simulator import Simulator
@@ -228,7 +228,7 @@ class TestFraming:
         responses = [
             await api.get("/v2/products"),  # 401
             await api.get("/nowhere"),  # 404
-            await api.request("PATCH", "/v2/orders"),  # 405
+            await api.request("PATCH", "/v2/orders", headers=JSON_TYPE),  # 405
             await api.get("/_sim/clock"),
             await api.get("/v2/products"),  # 429
         ]
@@ -261,7 +261,7 @@ class TestFraming:
 
     async def test_wrong_method_is_a_json_405(self, api: Api) -> None:
         """A method the route does not take is a 405 with Allow."""
-        response = await api.request("PATCH", f"/v2/orders/{UNKNOWN_UUID}")
+        response = await api.request("PATCH", f"/v2/orders/{UNKNOWN_UUID}", headers=JSON_TYPE)
         assert response.status_code == 405
         assert response.json()["error"]["errorCode"] == "method_not_allowed"
         assert "GET" in response.headers["Allow"]

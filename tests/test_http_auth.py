@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from test_http_support import EMAIL, PASSWORD, Api, new_sim
+from test_http_support import EMAIL, JSON_TYPE, PASSWORD, Api, new_sim
 
 from simulator.http import create_app
 
@@ -139,5 +139,5 @@ class TestExpiry:
     async def test_reset_invalidates_tokens(self, api: Api) -> None:
         """After POST /_sim/reset old tokens are refused."""
         await api.login()
-        assert (await api.post("/_sim/reset")).status_code == 204
+        assert (await api.post("/_sim/reset", headers=JSON_TYPE)).status_code == 204
         assert (await api.get("/v2/products")).status_code == 401

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from test_http_support import START, UNKNOWN_UUID, Api
+from test_http_support import JSON_TYPE, START, UNKNOWN_UUID, Api
 
 from simulator import Simulator
 from simulator.http import create_app
@@ -93,7 +93,7 @@ class TestReset:
         """Orders are gone, the clock keeps its time, and a new login works."""
         order = await api.create_order()
         await api.advance(seconds=60)
-        assert (await api.post("/_sim/reset")).status_code == 204
+        assert (await api.post("/_sim/reset", headers=JSON_TYPE)).status_code == 204
         assert (await api.get("/_sim/clock")).json()["now"] == "2026-03-02T12:01:00Z"
         await api.login()
         assert (await api.get(f"/v2/orders/{order['id']}")).status_code == 404
@@ -204,7 +204,7 @@ class TestJournal:
     async def test_reset_clears_it(self, api: Api) -> None:
         """After a reset the journal holds only the reset itself."""
         await api.get("/v2/products")
-        await api.post("/_sim/reset")
+        await api.post("/_sim/reset", headers=JSON_TYPE)
         entries = (await api.get("/_sim/requests")).json()["requests"]
         assert [(e["method"], e["path"]) for e in entries] == [("POST", "/_sim/reset")]
 
@@ -222,7 +222,7 @@ class TestLock:
         api = Api(create_app(sim, admin_token=ADMIN, control_requires_token=True))
         for response in (
             await api.get("/_sim/clock"),
-            await api.post("/_sim/reset"),
+            await api.post("/_sim/reset", headers=JSON_TYPE),
             await api.get("/_sim/openapi.json"),
         ):
             assert response.status_code == 401
@@ -245,7 +245,7 @@ class TestLock:
         """Locked, the admin token as a bearer or in X-Admin-Token is let through."""
         api = Api(create_app(sim, admin_token=ADMIN, control_requires_token=True))
         assert (await api.get("/_sim/clock", headers=headers)).status_code == 200
-        assert (await api.post("/_sim/reset", headers=headers)).status_code == 204
+        assert (await api.post("/_sim/reset", headers=headers | JSON_TYPE)).status_code == 204
 
     async def test_locked_without_an_admin_token(self, sim: Simulator) -> None:
         """Locked with no admin token configured, nothing unlocks it."""

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_http_support import EMAIL, OTHER_EMAIL, START, Api, address, new_sim
+from test_http_support import EMAIL, JSON_TYPE, OTHER_EMAIL, START, Api, address, new_sim
 
 from simulator import Simulator, Unauthorized, _orders
 from simulator import _world as engine
@@ -222,7 +222,7 @@ class TestTokenMemory:
         api = Api(create_app(new_sim()))
         await api.login()
         assert (await api.get("/v2/products")).status_code == 200
-        assert (await api.post("/_sim/reset")).status_code == 204
+        assert (await api.post("/_sim/reset", headers=JSON_TYPE)).status_code == 204
         response = await api.get("/v2/products")
         assert response.status_code == 401
         assert "not valid" in response.json()["message"]

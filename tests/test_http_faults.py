@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
-from test_http_support import EMAIL, PASSWORD, START, UNKNOWN_UUID, Api, address, new_sim
+from test_http_support import EMAIL, JSON_TYPE, PASSWORD, START, UNKNOWN_UUID, Api, address, new_sim
 
 from simulator import Simulator
 from simulator._server import LiveServer
@@ -309,7 +309,7 @@ class TestControlApi:
     async def test_reset_clears_faults(self, api: Api) -> None:
         """POST /_sim/reset removes every rule."""
         await add(api, kind="error")
-        assert (await api.post("/_sim/reset")).status_code == 204
+        assert (await api.post("/_sim/reset", headers=JSON_TYPE)).status_code == 204
         assert (await api.get("/_sim/faults")).json() == {"faults": []}
         await api.login()
         assert (await api.get("/v2/products")).status_code == 200
@@ -506,7 +506,7 @@ class TestDeterminism:
         """After a reset, the same rule over the same requests strikes the same ones again."""
         await add(api, kind="error", probability=0.5)
         before = await statuses(api, 16)
-        await api.post("/_sim/reset")
+        await api.post("/_sim/reset", headers=JSON_TYPE)
         await api.login()
         await add(api, kind="error", probability=0.5)
         assert await statuses(api, 16) == before

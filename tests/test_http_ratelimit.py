@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from test_http_support import OTHER_EMAIL, OTHER_PASSWORD, Api, new_sim
+from test_http_support import JSON_TYPE, OTHER_EMAIL, OTHER_PASSWORD, Api, new_sim
 
 from simulator.http import create_app
 from simulator.http._ratelimit import RateLimiter, window_start
@@ -164,5 +164,5 @@ class TestOverHttp:
         api = Api(create_app(new_sim(), rate_limit=1))
         assert (await api.get("/v2/orders")).status_code == 401
         assert (await api.get("/v2/orders")).status_code == 429
-        await api.post("/_sim/reset")
+        await api.post("/_sim/reset", headers=JSON_TYPE)
         assert (await api.get("/v2/orders")).status_code == 401

@@ -28,6 +28,8 @@ START = "2026-03-02T12:00:00Z"
 EMAIL, PASSWORD = "integrator@example.com", "sandbox"
 OTHER_EMAIL, OTHER_PASSWORD = "other@example.com", "secret"
 UNKNOWN_UUID = "00000000-0000-4000-8000-0000000000ff"
+JSON_TYPE = {"Content-Type": "application/json"}
+"""What every state-changing request declares, even without a body (a 415 otherwise)."""
 
 PROVIDER_SCHEMAS: dict[str, Any] = json.loads(
     (Path(__file__).parent / "data" / "provider_schemas.json").read_text(encoding="utf-8")
@@ -108,7 +110,7 @@ class Api:
         self.allow_500 = allow_500
         self.credentials: tuple[str, str] | None = None
         self.client = httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://sim.test"
+            transport=httpx.ASGITransport(app=app), base_url="http://localhost"
         )
 
     async def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:

@@ -259,6 +259,29 @@ class TestMarker:
         )
         result.assert_outcomes(passed=2)
 
+    def test_tokens_die_with_the_tests_world(self, pytester: pytest.Pytester) -> None:
+        """A token of one test's world is a 401 in the next, its client's password changed."""
+        result = run_inner(
+            pytester,
+            """
+            import httpx
+            import pytest
+
+            KEPT = {}
+
+            def test_first(okc_live):
+                KEPT["token"] = okc_live.token()
+
+            @pytest.mark.okc_sim(clients=[("integrator@example.com", "changed")])
+            def test_second(okc_live):
+                headers = {"Authorization": "Bearer " + KEPT["token"]}
+                response = httpx.get(okc_live.url + "/v2/orders", headers=headers)
+                assert response.status_code == 401
+                assert response.json()["error"]["errorCode"] == "unauthorized"
+            """,
+        )
+        result.assert_outcomes(passed=2)
+
 
 class TestSimSettings:
     """Checking the marker's arguments."""

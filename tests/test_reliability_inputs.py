@@ -21,7 +21,7 @@ import attrs
 import httpx
 import pytest
 from reliability_support import dump_store, order_body, record_figures, seed_world
-from test_http_support import EMAIL, PASSWORD, Api, document, new_sim
+from test_http_support import EMAIL, JSON_TYPE, PASSWORD, Api, document, new_sim
 
 from simulator import Simulator
 from simulator._server import LiveServer
@@ -498,7 +498,7 @@ class TestQueries:
         await old.login()
         cursor = (await old.get("/v2/orders", params={"limit": "1"})).json()["next_cursor"]
         assert cursor is not None
-        assert (await old.post("/_sim/reset")).status_code == 204
+        assert (await old.post("/_sim/reset", headers=JSON_TYPE)).status_code == 204
         seed_world(sim)
         fresh = World(sim, app, {}, "", "")
         new = Api(app)

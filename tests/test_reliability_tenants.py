@@ -28,7 +28,16 @@ from reliability_support import (
     start_serve,
     stop,
 )
-from test_http_support import EMAIL, OTHER_EMAIL, OTHER_PASSWORD, PASSWORD, Api, document, new_sim
+from test_http_support import (
+    EMAIL,
+    JSON_TYPE,
+    OTHER_EMAIL,
+    OTHER_PASSWORD,
+    PASSWORD,
+    Api,
+    document,
+    new_sim,
+)
 
 from simulator import Simulator
 from simulator.http import create_app
@@ -375,8 +384,8 @@ def bad_headers(t: Tokens) -> dict[str, tuple[dict[str, str], str]]:
         "another_worlds": ({"Authorization": f"Bearer {foreign}"}, "not valid"),
         "from_before_a_reset": ({"Authorization": f"Bearer {t.before_reset}"}, "not valid"),
         "expired": ({"Authorization": f"Bearer {t.expired}"}, "expired"),
-        "refresh_token": ({"Authorization": f"Bearer {t.refresh}"}, "not valid"),
-        "id_token": ({"Authorization": f"Bearer {t.id_token}"}, "not valid"),
+        "refresh_token": ({"Authorization": f"Bearer {t.refresh}"}, "not an access token"),
+        "id_token": ({"Authorization": f"Bearer {t.id_token}"}, "not an access token"),
         "admin_style_header": ({"X-Admin-Token": t.valid}, "Missing"),
     }
 
@@ -579,7 +588,7 @@ class TestControlLockOverASocket:
             base = f"http://127.0.0.1:{port}"
             with httpx.Client(base_url=base, timeout=30) as client:
                 assert client.get("/_sim/clock").status_code == 401
-                assert client.post("/_sim/reset").status_code == 401
+                assert client.post("/_sim/reset", headers=JSON_TYPE).status_code == 401
                 assert client.get("/_sim/clock", headers={"X-Admin-Token": "no"}).status_code == 403
                 login = {"email": EMAIL, "password": PASSWORD}
                 token = client.post("/v2/authentication/token", json=login).json()["access_token"]

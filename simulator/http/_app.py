@@ -15,12 +15,15 @@ from simulator.http._endpoints import Operation, build_routes
 from simulator.http._errors import error_body
 from simulator.http._fault_injector import FaultInjector
 from simulator.http._faults import drop_connection, is_dropped
+from simulator.http._gate import Gate
 from simulator.http._journal import Journal
 from simulator.http._middleware import SimMiddleware
 from simulator.http._openapi import build_document
 from simulator.http._ratelimit import RateLimiter
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from starlette.requests import Request
     from starlette.types import Receive, Scope, Send
 
@@ -43,6 +46,7 @@ def create_app(  # noqa: PLR0913 - the server's settings, all keyword-only
     rate_limit: int | None = 3600,
     journal_size: int = 1000,
     max_body_bytes: int = 1_048_576,
+    allowed_hosts: Iterable[str] = (),
 ) -> Starlette:
     """Build the fake OK Capsule server around a simulator.
 
@@ -54,12 +58,16 @@ def create_app(  # noqa: PLR0913 - the server's settings, all keyword-only
         rate_limit: requests per client per simulated hour; None turns limiting off.
         journal_size: how many recent requests `GET /_sim/requests` keeps.
         max_body_bytes: the largest request body accepted (413 beyond).
+        allowed_hosts: host names to answer to besides localhost, 127.0.0.1 and ::1 (the
+            address the server is bound to, container or compose service names); a request
+            whose Host header names another gets a 421 (DNS rebinding, see docs/reliability.md).
 
     Returns:
         The Starlette application; its fault rules (a `FaultInjector`) are `app.state.faults`.
 
     Raises:
-        ValueError: a limit below 1, or a negative journal size.
+        ValueError: a limit below 1, a negative journal size, or an allowed host that is not
+            a host name.
     """
     if max_body_bytes < 1:
         raise ValueError(f"max_body_bytes must be at least 1, not {max_body_bytes}.")
@@ -72,12 +80,16 @@ def create_app(  # noqa: PLR0913 - the server's settings, all keyword-only
         max_body_bytes=max_body_bytes,
         document=openapi_document(),
         faults=FaultInjector(sim.seed, lambda: sim.now),
+        gate=Gate(allowed_hosts),
     )
     app = _SimApp(
         routes=build_routes(OPERATIONS, server),
         middleware=[Middleware(SimMiddleware, server=server)],
         exception_handlers={HTTPException: _http_error},
     )
+    # No redirect to a URL built from the Host header: a path with a trailing slash is a
+    # 404 that names the path without it.
+    app.router.redirect_slashes = False
     app.state.faults = server.faults
     return app
 
@@ -104,5 +116,8 @@ async def _http_error(request: Request, error: Exception) -> JSONResponse:
     """The router's own refusals (unknown route, wrong method), in the API's error shape."""
     assert isinstance(error, HTTPException)  # noqa: S101 - registered for HTTPException only
     code, template = _ROUTER_ERRORS.get(error.status_code, ("http_error", "{detail}"))
-    message = template.format(method=request.method, path=request.url.path, detail=error.detail)
+    path = request.url.path
+    message = template.format(method=request.method, path=path, detail=error.detail)
+    if error.status_code == 404 and len(path) > 1 and path.endswith("/"):
+        message += f" Paths take no trailing slash: {path.rstrip('/') or '/'}."
     return JSONResponse(error_body(code, message), error.status_code, error.headers)

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
 
     from simulator import Simulator
     from simulator.http._fault_injector import FaultInjector
+    from simulator.http._gate import Gate
     from simulator.http._journal import Journal
     from simulator.http._ratelimit import RateLimiter
 
@@ -34,6 +35,8 @@ class Server:
     """The OpenAPI document, served at `/_sim/openapi.json`."""
     faults: FaultInjector
     """The fault rules of `POST /_sim/faults`."""
+    gate: Gate
+    """The host names served, and the JSON-only rule for writes."""
 
 
 @attrs.define(eq=False)

@@ -15,7 +15,7 @@ from starlette.responses import JSONResponse
 
 from simulator import Unauthorized
 from simulator.http._auth import admin_refusal, bearer_token
-from simulator.http._body import too_large
+from simulator.http._body import declared_size_refusal
 from simulator.http._context import Visit, attach_visit, iso_utc
 from simulator.http._errors import ApiError, error_body, error_response
 from simulator.http._faults import delay, fault_response, mark_dropped
@@ -66,10 +66,14 @@ class SimMiddleware:
         visit: Visit | None = None
         try:
             at = self.server.sim.clock_reading()
+            refusal = self.server.gate.screen(scope)
+            if refusal is not None:
+                await self._turn_away(scope, receive, framing, refusal, at)
+                return
             found = self._identify(headers.get("authorization"), at, provider=provider)
             if isinstance(found, str):
-                # A token not vouched for yet: the store judges it, and its lookup waits for
-                # the engine's lock, so off the event loop.
+                # A token not verified yet: `authorize` checks it under the engine's lock,
+                # which it may wait for, so off the event loop.
                 found = await run_in_threadpool(self._authorize, found, at)
             visit = found
             attach_visit(scope, visit)
@@ -83,8 +87,8 @@ class SimMiddleware:
                 response = JSONResponse(error_body("internal_error", message), 500)
                 await response(scope, receive, framing)
         finally:
-            if visit is not None:
-                self._record(scope, visit, framing, started)
+            if framing.visit is not None:
+                self._record(scope, framing.visit, framing, started)
         if framing.dropped:
             mark_dropped(scope)
 
@@ -165,6 +169,21 @@ class SimMiddleware:
             )
         )
 
+    @staticmethod
+    async def _turn_away(
+        scope: Scope, receive: Receive, framing: _Framing, refusal: ApiError, at: datetime
+    ) -> None:
+        """Answer a request for another host, or a write that is not JSON (see `_gate`).
+
+        Before identifying the client, counting a rate or meeting a fault: such a request
+        may come from another web site, and must change nothing. The journal still shows it.
+        """
+        framing.visit = Visit(at)
+        attach_visit(scope, framing.visit)
+        response = error_response(refusal)
+        assert response is not None  # noqa: S101 - an ApiError always maps
+        await response(scope, receive, framing)
+
     def _identify(self, authorization: str | None, at: datetime, *, provider: bool) -> Visit | str:
         """Who sent a request that arrived `at`: its visit, or the token the store must judge.
 
@@ -207,12 +226,9 @@ class SimMiddleware:
                 f"Rate limit of {verdict.limit} requests per simulated hour reached; retry "
                 f"after {verdict.retry_after} simulated seconds, at {iso_utc(verdict.resets_at)}.",
             )
-        declared = headers.get("content-length")
+        declared = declared_size_refusal(headers.get("content-length"), self.server.max_body_bytes)
         if declared is not None:
-            if not declared.strip().isdigit():
-                return ApiError(400, "bad_request", "The Content-Length header is not a number.")
-            if int(declared) > self.server.max_body_bytes:
-                return too_large(self.server.max_body_bytes)
+            return declared
         if _under(path, CONTROL_PREFIX) and self.server.control_requires_token:
             return admin_refusal(
                 headers.get("authorization"), headers.get("x-admin-token"), self.server.admin_token

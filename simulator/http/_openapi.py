@@ -9,6 +9,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from simulator.http._endpoints import Auth, Operation
+from simulator.http._gate import STATE_CHANGING
 from simulator.http._schemas import SCHEMAS, ref
 
 if TYPE_CHECKING:
@@ -30,7 +31,8 @@ _REASONS = {
     404: "No such resource for this client.",
     409: "The state machine does not allow this event from the order's status.",
     413: "Request body too large.",
-    415: "Request body not JSON.",
+    415: "A state-changing request without 'Content-Type: application/json'.",
+    421: "The Host header names a host this server does not answer to (--allow-host).",
     422: "The request breaks a rule; `errors` lists every problem.",
     429: "Rate limit reached; retry after `Retry-After` simulated seconds.",
 }
@@ -100,8 +102,10 @@ def build_document(operations: Iterable[Operation]) -> dict[str, Any]:
 
 def error_statuses(operation: Operation) -> list[int]:
     """Every error status the operation can answer, besides 405 and 500."""
-    # Any route refuses a query parameter it does not declare.
-    statuses = {400, *operation.errors}
+    # Any route refuses a query parameter it does not declare, or another Host.
+    statuses = {400, 421, *operation.errors}
+    if operation.method in STATE_CHANGING:
+        statuses.add(415)
     if operation.auth is Auth.CLIENT:
         statuses.add(401)
     if operation.auth is Auth.ADMIN:
@@ -109,7 +113,7 @@ def error_statuses(operation: Operation) -> list[int]:
     if operation.ids:
         statuses.add(404)
     if operation.body is not None:
-        statuses |= {413, 415, 422}
+        statuses |= {413, 422}
     if _provider(operation):
         statuses.add(429)
     return sorted(statuses)

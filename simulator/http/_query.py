@@ -1,6 +1,7 @@
 """Query strings: the parameters each route declares, and the `filter[...]` bracket syntax.
 
-Undeclared parameters are refused; the engine checks the values (statuses, dates, cursors).
+Undeclared parameters are refused; numbers are read here, with bounds (`whole_number`); the
+engine checks the other values (statuses, dates, cursors).
 """
 
 from __future__ import annotations
@@ -10,19 +11,21 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from simulator._listing import (
+    DEFAULT_LIMIT,
+    EQUALITY_FILTERS,
+    MAX_LIMIT,
+    OPERATORS,
+    RANGE_FILTERS,
+)
 from simulator.http._errors import ApiError
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-DEFAULT_LIMIT = 50
-MAX_LIMIT = 250
-ORDER_EQUALITY_FILTERS = ("status", "name", "source", "client_custom_order_id")
-ORDER_RANGE_FILTERS = ("created_at", "updated_at")
-RANGE_OPERATORS = ("gte", "gt", "lte", "lt")
-
 _FILTER = re.compile(r"filter\[(?P<field>[a-z_]+)\](?:\[(?P<operator>[a-z]+)\])?")
-_WHOLE_NUMBER = re.compile(r"[0-9]{1,6}")
+_DIGITS = re.compile(r"[0-9]{1,18}")
+"""ASCII digits only (`int()` also takes "٣" and `isdigit()` also "²"), and few of them."""
 _SHOWN_NAMES = 5
 _SHOWN_NAME = 100
 """At most how many unknown parameters an error names, and how many characters of each."""
@@ -89,22 +92,30 @@ def single(query: Query, name: str) -> str | None:
     return values[0] if values else None
 
 
-def page_limit(query: Query) -> int:
-    """The `limit` parameter as a number (the engine checks its range), or the default.
+def whole_number(text: str, name: str, low: int, high: int) -> int:
+    """A parameter's text as a whole number from `low` to `high`.
 
     Raises:
-        ApiError: 400 when it is not a whole number.
+        ApiError: 400 naming the parameter, when it is anything else.
     """
-    text = single(query, "limit")
-    if text is None:
-        return DEFAULT_LIMIT
-    if not _WHOLE_NUMBER.fullmatch(text):
+    if not _DIGITS.fullmatch(text) or not low <= int(text) <= high:
+        shown = text if len(text) <= _SHOWN_NAME else f"{text[:20]}... ({len(text)} characters)"
         raise ApiError(
             400,
             "bad_request",
-            f"limit must be a whole number from 1 to {MAX_LIMIT}, not {text!r}.",
+            f"{name} must be a whole number from {low} to {high}, not {shown!r}.",
         )
     return int(text)
+
+
+def page_limit(query: Query) -> int:
+    """The `limit` parameter of an order list, or the default.
+
+    Raises:
+        ApiError: 400 when it is not a whole number from 1 to `MAX_LIMIT`.
+    """
+    text = single(query, "limit")
+    return DEFAULT_LIMIT if text is None else whole_number(text, "limit", 1, MAX_LIMIT)
 
 
 def order_filters(query: Query) -> dict[str, Any]:
@@ -135,7 +146,7 @@ def order_filter_params() -> list[Param]:
             f"Only orders whose {field} is this value (several: comma-separated or repeated).",
             repeatable=True,
         )
-        for field in ORDER_EQUALITY_FILTERS
+        for field in EQUALITY_FILTERS
     ]
     params += [
         Param(
@@ -143,8 +154,8 @@ def order_filter_params() -> list[Param]:
             f"Only orders whose {field} is {_OPERATOR_WORDS[operator]} this ISO 8601 instant.",
             {"type": "string", "format": "date-time"},
         )
-        for field in ORDER_RANGE_FILTERS
-        for operator in RANGE_OPERATORS
+        for field in RANGE_FILTERS
+        for operator in OPERATORS
     ]
     return params
 

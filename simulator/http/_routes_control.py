@@ -11,7 +11,7 @@ from simulator.http._context import iso_utc
 from simulator.http._endpoints import Auth, Call, Operation, Reply
 from simulator.http._errors import ApiError, Invalid, Problem, invalid
 from simulator.http._fault_rules import FaultSpecError
-from simulator.http._query import Param, single
+from simulator.http._query import Param, single, whole_number
 
 MAX_ADVANCE = timedelta(days=3653)
 """The furthest one advance may move the clock (ten years), so a typo cannot hang the server."""
@@ -105,14 +105,8 @@ def force_event(call: Call) -> Reply:
 def requests(call: Call) -> Reply:
     """GET /_sim/requests: the journal, newest last."""
     text = single(call.query, "limit")
-    size = call.server.journal.size
-    limit = None
-    if text is not None:
-        if not text.isdigit() or not 1 <= int(text) <= max(size, 1):
-            raise ApiError(
-                400, "bad_request", f"limit must be a whole number from 1 to {max(size, 1)}."
-            )
-        limit = int(text)
+    most = max(call.server.journal.size, 1)
+    limit = None if text is None else whole_number(text, "limit", 1, most)
     entries = call.server.journal.recent(limit)
     return Reply(200, {"requests": [entry.to_json() for entry in entries]})
 

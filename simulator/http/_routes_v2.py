@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from simulator._listing import DEFAULT_LIMIT, MAX_LIMIT
 from simulator.http._endpoints import Auth, Call, Operation, RawJson, Reply
 from simulator.http._errors import ApiError, Invalid, Problem, invalid
 from simulator.http._query import (
-    DEFAULT_LIMIT,
-    MAX_LIMIT,
     Param,
     order_filter_params,
     order_filters,

@@ -713,14 +713,25 @@ class Simulator:
         return self._order_row_by_custom_id(client_custom_order_id, client).document()
 
     def get_order_by_client_order_id_json(
-        self, client_custom_order_id: str, client: str | None = None
+        self,
+        client_custom_order_id: str,
+        client: str | None = None,
+        seen: list[str] | None = None,
     ) -> bytes:
         """`get_order_by_client_order_id` as UTF-8 JSON (no decode).
+
+        Args:
+            client_custom_order_id: the client's own id of the order.
+            client: the client (default: the first).
+            seen: if given, the order's id is appended to it.
 
         Raises:
             NotFound: the client has no such order.
         """
-        return b"".join(self._order_row_by_custom_id(client_custom_order_id, client).json_parts())
+        row = self._order_row_by_custom_id(client_custom_order_id, client)
+        if seen is not None:
+            seen.append(row.id)
+        return b"".join(row.json_parts())
 
     def _order_row_by_custom_id(self, client_custom_order_id: str, client: str | None) -> OrderRow:
         with self.store.lock:
@@ -914,13 +925,18 @@ class Simulator:
         limit: int = DEFAULT_LIMIT,
         cursor: str | None = None,
         client: str | None = None,
+        seen: list[str] | None = None,
     ) -> bytes:
         """`list_orders` as UTF-8 JSON, spliced from the stored documents (no decode).
+
+        `seen`, if given, gets the ids of the page's orders appended.
 
         Raises:
             BadRequest: a bad filter, limit or cursor.
         """
         page, next_cursor = self._page(filters, limit, cursor, client)
+        if seen is not None:
+            seen.extend([row.id for row in page])
         # One join, so one page-sized allocation: each extra copy of ~190 KB costs more
         # than the splicing (the allocator hands such blocks back to the system and
         # faults them in again every time).
@@ -1008,6 +1024,21 @@ class Simulator:
         with self.store.lock:
             self._catch_up()
             return _changes.status_history(self.store.conn, self._load(order_id, None).seq)
+
+    def order_changes(
+        self, client: str, since: datetime
+    ) -> dict[str, list[tuple[datetime, str | None]]]:
+        """Every change to the client's orders from `since` on, by order id, oldest first.
+
+        Each change is `(at, status)`: the new status, or None for a change of another field.
+        """
+        with self.store.lock:
+            self._catch_up()
+            found = _changes.client_changes(self.store.conn, self._client(client), to_micros(since))
+        return {
+            order_id: [(from_micros(at), status) for at, status in changes]
+            for order_id, changes in found.items()
+        }
 
     # --- operator events --------------------------------------------------------------------
 

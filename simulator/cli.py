@@ -12,6 +12,7 @@ import math
 import os
 import signal
 import sys
+import textwrap
 import threading
 import urllib.error
 import urllib.parse
@@ -78,6 +79,15 @@ examples:
 
 The call returns after every piece of work due up to the new time has run. The server's
 URL defaults to ${URL_ENV}, else {DEFAULT_URL}.
+"""
+
+ADVICE_EXAMPLES = """\
+examples:
+  okc-sim advice                         # after your integration ran against the server
+  okc-sim advice --json | jq '.advice[].kind'
+  okc-sim advice --fail                  # exit 3 when there is advice (for CI)
+  OKC_SIM_URL=http://127.0.0.1:9000 okc-sim advice
+kinds: polling_too_often, missed_status, watermark_gap, token_churn, rate_limited
 """
 
 DIAGRAM_EXAMPLES = """\
@@ -232,6 +242,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_serve(commands)
     _add_clock(commands)
     _add_advance(commands)
+    _add_advice(commands)
     _add_diagram(commands)
     return parser
 
@@ -384,6 +395,22 @@ def _add_advance(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "--to-next-batch",
         action="store_true",
         help="to the next nightly batch (00:00 in the server's zone)",
+    )
+
+
+def _add_advice(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    sub = _subparser(
+        commands,
+        "advice",
+        "Show what the server's request journal says about your integration's polling.",
+        ADVICE_EXAMPLES,
+    )
+    sub.set_defaults(handler=_advice)
+    _add_client_options(sub)
+    sub.add_argument(
+        "--fail",
+        action="store_true",
+        help="exit with status 3 when there is any advice (for a CI step)",
     )
 
 
@@ -683,6 +710,30 @@ def _advance(args: argparse.Namespace) -> int:
         _say(f"now             {result['now']}")
         _say(f"events applied  {result['events_applied']}")
     return 0
+
+
+# --- advice ---------------------------------------------------------------------------------
+
+ADVICE_FOUND = 3
+"""`okc-sim advice --fail`'s exit status when there is advice."""
+
+
+def _advice(args: argparse.Namespace) -> int:
+    found = _call(args, "GET", "/_sim/advice")["advice"]
+    if args.json:
+        _say(json.dumps({"advice": found}))
+    elif not found:
+        _say("No advice: the journal shows nothing to change.")
+    else:
+        for item in found:
+            _say(f"{item['kind']}  (client {item['client']})")
+            for line in textwrap.wrap(item["message"], 96):
+                _say(f"  {line}")
+            evidence = ", ".join(f"{k}={json.dumps(v)}" for k, v in item["evidence"].items())
+            for line in textwrap.wrap(f"evidence: {evidence}", 96):
+                _say(f"  {line}")
+            _say()
+    return ADVICE_FOUND if args.fail and found else 0
 
 
 # --- diagram --------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ Fixtures `okc_sim`, `okc_client` and `okc_live`; marker `okc_sim(...)`. See docs
 
 from __future__ import annotations
 
+import json
 import urllib.request
 from typing import TYPE_CHECKING, Any
 
@@ -17,7 +18,7 @@ from simulator._simulator import Simulator
 # uvicorn, anyio): the fixtures that need them import them.
 if TYPE_CHECKING:
     import contextlib
-    from collections.abc import Iterator, Mapping, Sequence
+    from collections.abc import Callable, Iterator, Mapping, Sequence
     from datetime import datetime
     from pathlib import Path
 
@@ -65,9 +66,52 @@ _MARKER_HELP = (
 )
 
 
+ADVICE_OPTION = "--okc-advice"
+_ADVICE = pytest.StashKey[list[tuple[str, list[dict[str, Any]]]]]()
+"""Each test's advice (its node id and items), gathered when `--okc-advice` is given."""
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """Add `--okc-advice`: print the polling advisor's findings at the end of the session."""
+    parser.getgroup("okc-sim").addoption(
+        ADVICE_OPTION,
+        action="store_true",
+        default=False,
+        help="after the session, print what each test's okc_client or okc_live journal "
+        "shows about the integration's polling, tokens and rate limits (GET /_sim/advice)",
+    )
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """Register the `okc_sim` marker, so `--strict-markers` accepts it."""
     config.addinivalue_line("markers", _MARKER_HELP)
+    config.stash[_ADVICE] = []
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:  # noqa: ANN401 - pytest's TerminalReporter
+    """With `--okc-advice`, print each test's advice (or say there was none)."""
+    if not config.getoption(ADVICE_OPTION):
+        return
+    gathered = config.stash[_ADVICE]
+    terminalreporter.section("okc-sim advice")
+    found = [(nodeid, items) for nodeid, items in gathered if items]
+    if not found:
+        terminalreporter.line(
+            f"No advice: {len(gathered)} test(s) used okc_client or okc_live; their journals "
+            "show nothing to change."
+        )
+        return
+    for nodeid, items in found:
+        terminalreporter.line(nodeid)
+        for item in items:
+            terminalreporter.line(f"  {item['kind']}: {item['message']}")
+
+
+def _gather_advice(request: pytest.FixtureRequest, advice: Callable[[], Any]) -> None:
+    """Keep a test's advice for the summary, when `--okc-advice` asks for it."""
+    if request.config.getoption(ADVICE_OPTION):
+        items: list[dict[str, Any]] = advice()["advice"]
+        request.config.stash[_ADVICE].append((request.node.nodeid, items))
 
 
 class SimSettings:
@@ -306,6 +350,7 @@ def okc_client(okc_sim: Simulator, request: pytest.FixtureRequest) -> Iterator[O
     _need_httpx("okc_client")
     with OkcClient(okc_sim, **settings_for(request.node).app_kwargs()) as client:
         yield client
+        _gather_advice(request, lambda: client.get("/_sim/advice").json())
 
 
 class _SessionServer:
@@ -342,5 +387,11 @@ def okc_live(
     server.serve(okc_sim, **settings_for(request.node).app_kwargs())
     try:
         yield LiveSim(server, okc_sim)
+        _gather_advice(request, lambda: _get_json(f"{server.url}/_sim/advice"))
     finally:
         server.serve(_okc_live_server.idle)
+
+
+def _get_json(url: str) -> Any:  # noqa: ANN401 - decoded JSON
+    with urllib.request.urlopen(url, timeout=30) as response:  # noqa: S310 - our own http:// URL
+        return json.loads(response.read())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -12,7 +13,10 @@ from payloads import order_payload
 
 from simulator import Simulator
 from simulator._server import LiveServer
+from simulator.cli import main
 from simulator.http._advice import KINDS
+
+pytest_plugins = ["pytester"]
 
 START = "2026-03-02T12:00:00Z"
 """A Monday, 04:00 in Los Angeles: the next nightly batch is 2026-03-03T08:00:00Z."""
@@ -176,3 +180,78 @@ class TestJournal:
         assert statuses[-1] == 429
         assert entries[-1]["status"] == 429
         assert entries[-1]["retry_after"] == 3_600
+
+
+class TestCommand:
+    """`okc-sim advice`."""
+
+    def test_readable_and_json(
+        self, server: LiveServer, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """The table names each kind and its client; --json prints the server's answer."""
+        with httpx.Client(base_url=server.url) as http:
+            _naive_poller(http, _create_orders(http, NAIVE, 1))
+        assert main(["advice", "--url", server.url]) == 0
+        out = capsys.readouterr().out
+        client = server.sim.client_id(NAIVE[0])
+        for kind in KINDS:
+            assert f"{kind}  (client {client})" in out
+        assert "evidence: " in out
+        assert main(["advice", "--url", server.url, "--json"]) == 0
+        assert {item["kind"] for item in json.loads(capsys.readouterr().out)["advice"]} == set(
+            KINDS
+        )
+
+    def test_fail_exits_3_only_with_advice(
+        self, server: LiveServer, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """--fail is 0 on a clean journal and 3 once there is advice."""
+        assert main(["advice", "--url", server.url, "--fail"]) == 0
+        assert "No advice" in capsys.readouterr().out
+        with httpx.Client(base_url=server.url) as http:
+            _naive_poller(http, _create_orders(http, NAIVE, 1))
+        assert main(["advice", "--url", server.url, "--fail"]) == 3
+
+    def test_help_lists_every_kind(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """The command's help names the advisor's kinds, exactly."""
+        with pytest.raises(SystemExit):
+            main(["advice", "--help"])
+        kinds = capsys.readouterr().out.split("kinds: ")[1].strip()
+        assert tuple(kinds.split(", ")) == KINDS
+
+
+PLUGIN_TEST = """
+import httpx
+
+def test_polls_every_minute(okc_live):
+    headers = okc_live.auth_headers()
+    with httpx.Client(base_url=okc_live.url, headers=headers) as http:
+        for _ in range(8):
+            assert http.get("/v2/products").status_code == 200
+            okc_live.advance(60)
+
+def test_reads_once(okc_client):
+    assert okc_client.get("/v2/products", headers=okc_client.auth_headers()).status_code == 200
+"""
+
+
+class TestPluginOption:
+    """`pytest --okc-advice`."""
+
+    def test_prints_each_tests_advice(self, pytester: pytest.Pytester) -> None:
+        """The summary names the test that polled too often, and only that one."""
+        pytester.makeini("[pytest]\nfilterwarnings = error\naddopts = -p no:cacheprovider\n")
+        pytester.makepyfile(PLUGIN_TEST)
+        result = pytester.runpytest("--okc-advice")
+        result.assert_outcomes(passed=2)
+        result.stdout.fnmatch_lines(
+            ["*okc-sim advice*", "*::test_polls_every_minute", "  polling_too_often: GET*"]
+        )
+        assert "test_reads_once" not in result.stdout.str().split("okc-sim advice")[1]
+
+    def test_silent_without_the_option(self, pytester: pytest.Pytester) -> None:
+        """Without --okc-advice nothing is added to the summary."""
+        pytester.makepyfile(PLUGIN_TEST)
+        result = pytester.runpytest("-p", "no:cacheprovider")
+        result.assert_outcomes(passed=2)
+        assert "okc-sim advice" not in result.stdout.str()

@@ -138,6 +138,7 @@ class Simulator:
         self.store = Store(db)
         self.operations = Operations(self.seed, self.profile, self.calendar)
         self._access_tokens = _tokens.AccessCache()
+        self._clock_listeners: list[Callable[[Simulator], None]] = []
         """Access tokens already vouched for, keyed by `self.ids`: a reset or a restore
         replaces it (`_open_world`), and the tokens of the replaced world are forgotten."""
         self._due_cache: tuple[int, int | None] | None = None
@@ -304,7 +305,9 @@ class Simulator:
             target = _target(self.clock.now(), seconds, _as_datetime(to, "to"))
             applied = self._run_until(to_micros(target))
             self.clock.advance_to(target)
-            return AdvanceResult(self.clock.now(), applied)
+            result = AdvanceResult(self.clock.now(), applied)
+        self._clock_moved()
+        return result
 
     def set_clock(self, mode: ClockMode | str | None = None, speed: float | None = None) -> None:
         """Freeze or run the clock, or change its speed, without moving time.
@@ -324,6 +327,23 @@ class Simulator:
                 self.clock.freeze()
             elif chosen is ClockMode.RUNNING:
                 self.clock.run(speed)
+        self._clock_moved()
+
+    def add_clock_listener(self, listener: Callable[[Simulator], None]) -> Callable[[], None]:
+        """Call `listener(self)` after every advance, clock setting and restore.
+
+        The clock bridge (`simulator.clock_bridge`) follows the clock this way. The listener
+        runs in the thread that moved the clock, after the engine's lock is released.
+
+        Returns:
+            A function that removes the listener again.
+        """
+        self._clock_listeners.append(listener)
+        return lambda: self._clock_listeners.remove(listener)
+
+    def _clock_moved(self) -> None:
+        for listener in tuple(self._clock_listeners):
+            listener(self)
 
     def _catch_up(self) -> None:
         """Run the work that fell due while a running clock moved on.
@@ -1106,6 +1126,7 @@ class Simulator:
             now = from_micros(int(saved)) if saved is not None else self.clock.now()
             self.clock = SimClock(now)
             self._processed_until = int(processed) if processed is not None else to_micros(now)
+        self._clock_moved()
 
     def _refuse_other_seed(self, path: str | Path) -> None:
         """Refuse another seed's snapshot before it overwrites anything.

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from simulator._profile import OperationsProfile
     from simulator._server import LiveServer
     from simulator._simulator import AdvanceResult
+    from simulator.clock_bridge import ClockBridge
 
     _HttpxClient = httpx.Client
     _HttpxTransport = httpx.BaseTransport
@@ -82,9 +83,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+BRIDGE_MARKER = "okc_clock_bridge"
+_BRIDGE_MARKER_HELP = (
+    f"{BRIDGE_MARKER}: the code under test reads the test's simulated clock through "
+    "datetime.now(), time.time() and friends (see docs/clock-bridge.md)"
+)
+
+
 def pytest_configure(config: pytest.Config) -> None:
-    """Register the `okc_sim` marker, so `--strict-markers` accepts it."""
+    """Register the plugin's markers, so `--strict-markers` accepts them."""
     config.addinivalue_line("markers", _MARKER_HELP)
+    config.addinivalue_line("markers", _BRIDGE_MARKER_HELP)
     config.stash[_ADVICE] = []
 
 
@@ -395,3 +404,24 @@ def okc_live(
 def _get_json(url: str) -> Any:  # noqa: ANN401 - decoded JSON
     with urllib.request.urlopen(url, timeout=30) as response:  # noqa: S310 - our own http:// URL
         return json.loads(response.read())
+
+
+@pytest.fixture
+def okc_clock_bridge(okc_sim: Simulator) -> Iterator[ClockBridge]:
+    """This test's wall clock is its `okc_sim` clock, following every advance.
+
+    `datetime.now()`, `time.time()` and the like return the simulated time, so code under
+    test that takes its polling watermark from its own clock stays in step with the server.
+    Needs `time-machine` (the `testing` extra).
+    """
+    from simulator.clock_bridge import ClockBridge  # noqa: PLC0415 - needs the testing extra
+
+    with ClockBridge(okc_sim) as bridge:
+        yield bridge
+
+
+@pytest.fixture(autouse=True)
+def _okc_clock_bridge_marker(request: pytest.FixtureRequest) -> None:
+    """Start the clock bridge for tests marked `okc_clock_bridge`."""
+    if request.node.get_closest_marker(BRIDGE_MARKER) is not None:
+        request.getfixturevalue("okc_clock_bridge")

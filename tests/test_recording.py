@@ -21,9 +21,9 @@ import pytest
 from payloads import order_payload
 
 from simulator import Simulator
-from simulator.recording import DIVERGENCE_KINDS, check_recording, load_har
 from simulator._server import LiveServer
 from simulator.cli import main
+from simulator.recording import DIVERGENCE_KINDS, check_recording, load_har
 
 START = "2026-03-02T12:00:00Z"
 """A Monday, 04:00 in Los Angeles: the next nightly batch is 2026-03-03T08:00:00Z."""

@@ -134,3 +134,23 @@ def last_seq(conn: sqlite3.Connection) -> int:
     """The newest log row's sequence number (0 for an empty log)."""
     (last,) = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM order_log").fetchone()
     return int(last)
+
+
+def client_changes(
+    conn: sqlite3.Connection, client_id: str, since: int
+) -> dict[str, list[tuple[int, str | None]]]:
+    """Every change to the client's orders from `since` on, by order id, oldest first.
+
+    Each change is `(at, status)`: the new status for a status change, None for another
+    field. The request advisor reads it; the log has no index by time, so this scans it.
+    """
+    found: dict[str, list[tuple[int, str | None]]] = {}
+    rows = conn.execute(
+        "SELECT o.id, l.at, l.column_name, l.new_data FROM order_log AS l "
+        "JOIN orders AS o ON o.seq = l.order_seq "
+        "WHERE o.client_id = ? AND l.at >= ? ORDER BY l.seq",
+        (client_id, since),
+    )
+    for order_id, at, column, new in rows:
+        found.setdefault(order_id, []).append((at, new if column == "status" else None))
+    return found

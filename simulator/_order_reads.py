@@ -9,9 +9,11 @@ import attrs
 
 from simulator import _changes, _fulfillments, _paging, _rows
 from simulator._listing import check_limit, parse_filters
+from simulator._timefmt import from_micros, to_micros
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
+    from datetime import datetime
 
     from simulator._rows import OrderRow
     from simulator._world import World
@@ -137,3 +139,15 @@ def history(world: World, order_id: str) -> list[dict[str, Any]]:
     """
     with world.reading:
         return _changes.status_history(world.store.conn, world.load(order_id, None).seq)
+
+
+def changes(
+    world: World, client: str, since: datetime
+) -> dict[str, list[tuple[datetime, str | None]]]:
+    """Every change to the client's orders from `since` on, by order id (the advisor's view)."""
+    with world.reading:
+        found = _changes.client_changes(world.store.conn, world.client(client), to_micros(since))
+    return {
+        order_id: [(from_micros(at), status) for at, status in moves]
+        for order_id, moves in found.items()
+    }

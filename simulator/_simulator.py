@@ -94,6 +94,7 @@ class Simulator:
                 monotonic=monotonic,
             )
         )
+        self._clock_listeners: list[Callable[[Simulator], None]] = []
 
     # --- the world's parts, for tests and tools ---------------------------------------------
 
@@ -212,7 +213,9 @@ class Simulator:
             ClockRefused: both or neither argument, a negative or non-finite amount, or a
                 target earlier than now (time never moves backwards).
         """
-        return self._world.advance(seconds, to)
+        result = self._world.advance(seconds, to)
+        self._clock_moved()
+        return result
 
     def set_clock(self, mode: ClockMode | str | None = None, speed: float | None = None) -> None:
         """Freeze or run the clock, or change its speed, without moving time.
@@ -221,6 +224,23 @@ class Simulator:
             ClockRefused: an unknown mode or a speed that is not a positive finite number.
         """
         self._world.set_clock(mode, speed)
+        self._clock_moved()
+
+    def add_clock_listener(self, listener: Callable[[Simulator], None]) -> Callable[[], None]:
+        """Call `listener(self)` after every advance, clock setting and restore.
+
+        The clock bridge (`simulator.clock_bridge`) follows the clock this way. The listener
+        runs in the thread that moved the clock, after the engine's lock is released.
+
+        Returns:
+            A function that removes the listener again.
+        """
+        self._clock_listeners.append(listener)
+        return lambda: self._clock_listeners.remove(listener)
+
+    def _clock_moved(self) -> None:
+        for listener in tuple(self._clock_listeners):
+            listener(self)
 
     # --- clients and tokens -----------------------------------------------------------------
 
@@ -338,14 +358,24 @@ class Simulator:
         return row.document()
 
     def get_order_by_client_order_id_json(
-        self, client_custom_order_id: str, client: str | None = None
+        self,
+        client_custom_order_id: str,
+        client: str | None = None,
+        seen: list[str] | None = None,
     ) -> bytes:
         """`get_order_by_client_order_id` as UTF-8 JSON (no decode).
+
+        Args:
+            client_custom_order_id: the client's own id of the order.
+            client: the client (default: the first).
+            seen: if given, the order's id is appended to it.
 
         Raises:
             NotFound: the client has no such order.
         """
         row = _order_reads.order_row_by_custom_id(self._world, client_custom_order_id, client)
+        if seen is not None:
+            seen.append(row.id)
         return b"".join(row.json_parts())
 
     def update_order(
@@ -410,15 +440,19 @@ class Simulator:
         limit: int = DEFAULT_LIMIT,
         cursor: str | None = None,
         client: str | None = None,
+        seen: list[str] | None = None,
     ) -> bytes:
         """`list_orders` as UTF-8 JSON, spliced from the stored documents (no decode).
+
+        `seen`, if given, gets the ids of the page's orders appended.
 
         Raises:
             BadRequest: a bad filter, limit or cursor.
         """
-        return _order_reads.page_json(
-            *_order_reads.page(self._world, filters, limit, cursor, client)
-        )
+        rows, next_cursor = _order_reads.page(self._world, filters, limit, cursor, client)
+        if seen is not None:
+            seen.extend([row.id for row in rows])
+        return _order_reads.page_json(rows, next_cursor)
 
     # --- fulfillments, logs, history --------------------------------------------------------
 
@@ -456,6 +490,15 @@ class Simulator:
         """
         return _order_reads.history(self._world, order_id)
 
+    def order_changes(
+        self, client: str, since: datetime
+    ) -> dict[str, list[tuple[datetime, str | None]]]:
+        """Every change to the client's orders from `since` on, by order id, oldest first.
+
+        Each change is `(at, status)`: the new status, or None for a change of another field.
+        """
+        return _order_reads.changes(self._world, client, since)
+
     # --- operator events --------------------------------------------------------------------
 
     def force(self, order_id: str, event: Event | str, reason: str | None = None) -> dict[str, Any]:
@@ -492,6 +535,7 @@ class Simulator:
             ValueError: the snapshot was taken with another seed.
         """
         self._world.restore(path)
+        self._clock_moved()
 
     def close(self) -> None:
         """Close the store (a durable world stays on disk)."""

@@ -12,11 +12,12 @@ import math
 import os
 import signal
 import sys
+import textwrap
 import threading
 import urllib.error
 import urllib.parse
 import urllib.request
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from importlib import metadata
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -78,6 +79,43 @@ examples:
 
 The call returns after every piece of work due up to the new time has run. The server's
 URL defaults to ${URL_ENV}, else {DEFAULT_URL}.
+"""
+
+ADVICE_EXAMPLES = """\
+examples:
+  okc-sim advice                         # after your integration ran against the server
+  okc-sim advice --json | jq '.advice[].kind'
+  okc-sim advice --fail                  # exit 3 when there is advice (for CI)
+  OKC_SIM_URL=http://127.0.0.1:9000 okc-sim advice
+kinds: polling_too_often, missed_status, watermark_gap, token_churn, rate_limited
+"""
+
+CHECK_RECORDING_EXAMPLES = """\
+examples:
+  okc-sim check-recording session.har
+  okc-sim check-recording session.har --json
+  okc-sim check-recording session.har --holiday 2026-12-25 --holiday 2026-12-26
+
+Reads an HTTP Archive of a session against the real API (saved from a browser's network
+panel, a proxy, or `okc-sim record`) and checks every order the responses showed against the
+model: each status change legal under the transition table, acceptance only at a nightly
+batch, production, shipping and delivery only at the 6-hourly status ticks (production and
+shipping on business days), tracking on a shipped order's fulfillments, no edit or cancel
+taken where the rules refuse it. Exit status: 0 no divergence, 1 divergences found,
+2 the file cannot be read.
+kinds: illegal_transition, acceptance_off_batch, move_off_tick, move_off_business_day,
+shipped_without_tracking, edit_allowed
+"""
+
+RECORD_EXAMPLES = """\
+examples:
+  okc-sim record --upstream https://api.example.com --har session.har
+  okc-sim record --upstream http://127.0.0.1:8080 --har session.har --port 0
+
+Point your integration at the printed URL instead of the API's: every request is forwarded
+to --upstream and the exchange appended to the HAR file, which is rewritten after each one
+so it is always complete. Authorization headers, passwords and tokens are replaced by
+"[redacted]" unless --keep-secrets. Ctrl+C or SIGTERM stops the proxy.
 """
 
 DIAGRAM_EXAMPLES = """\
@@ -185,6 +223,13 @@ def _instant(text: str) -> datetime:
     return instant.astimezone(UTC)
 
 
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
 def _timezone(text: str) -> str:
     try:
         Calendar(zone=text)
@@ -241,6 +286,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_serve(commands)
     _add_clock(commands)
     _add_advance(commands)
+    _add_advice(commands)
+    _add_check_recording(commands)
+    _add_record(commands)
     _add_diagram(commands)
     return parser
 
@@ -404,6 +452,76 @@ def _add_advance(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "--to-next-batch",
         action="store_true",
         help="to the next nightly batch (00:00 in the server's zone)",
+    )
+
+
+def _add_advice(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    sub = _subparser(
+        commands,
+        "advice",
+        "Show what the server's request journal says about your integration's polling.",
+        ADVICE_EXAMPLES,
+    )
+    sub.set_defaults(handler=_advice)
+    _add_client_options(sub)
+    sub.add_argument(
+        "--fail",
+        action="store_true",
+        help="exit with status 3 when there is any advice (for a CI step)",
+    )
+
+
+def _add_check_recording(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    sub = _subparser(
+        commands,
+        "check-recording",
+        "Check a recorded session (a HAR file) against the lifecycle model.",
+        CHECK_RECORDING_EXAMPLES,
+    )
+    sub.set_defaults(handler=_check_recording)
+    sub.add_argument("har", metavar="FILE.har", help="the HTTP Archive to check")
+    sub.add_argument(
+        "--timezone",
+        type=_timezone,
+        default="America/Los_Angeles",
+        help="the zone of the nightly batch and the status ticks (default: %(default)s)",
+    )
+    sub.add_argument(
+        "--holiday",
+        type=_date,
+        action="append",
+        default=[],
+        metavar="YYYY-MM-DD",
+        help="a day without production or shipping, besides weekends (repeatable)",
+    )
+    sub.add_argument("--json", action="store_true", help="print the divergences as JSON")
+
+
+def _add_record(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    sub = _subparser(
+        commands,
+        "record",
+        "Run a proxy that records a session against an API into a HAR file.",
+        RECORD_EXAMPLES,
+    )
+    sub.set_defaults(handler=_record)
+    sub.add_argument(
+        "--upstream", required=True, metavar="URL", help="the API to forward to (http or https)"
+    )
+    sub.add_argument("--har", required=True, metavar="FILE", help="the HAR file to write")
+    sub.add_argument(
+        "--host", default="127.0.0.1", help="the address to listen on (default: %(default)s)"
+    )
+    sub.add_argument(
+        "--port",
+        type=_port,
+        default=8081,
+        help="the port; 0 picks a free one (default: %(default)s)",
+    )
+    sub.add_argument(
+        "--keep-secrets",
+        action="store_true",
+        help="keep tokens, passwords and Authorization headers in the file",
     )
 
 
@@ -709,6 +827,78 @@ def _advance(args: argparse.Namespace) -> int:
     else:
         _say(f"now             {result['now']}")
         _say(f"events applied  {result['events_applied']}")
+    return 0
+
+
+# --- advice ---------------------------------------------------------------------------------
+
+ADVICE_FOUND = 3
+"""`okc-sim advice --fail`'s exit status when there is advice."""
+
+
+def _advice(args: argparse.Namespace) -> int:
+    found = _call(args, "GET", "/_sim/advice")["advice"]
+    if args.json:
+        _say(json.dumps({"advice": found}))
+    elif not found:
+        _say("No advice: the journal shows nothing to change.")
+    else:
+        for item in found:
+            _say(f"{item['kind']}  (client {item['client']})")
+            for line in textwrap.wrap(item["message"], 96):
+                _say(f"  {line}")
+            evidence = ", ".join(f"{k}={json.dumps(v)}" for k, v in item["evidence"].items())
+            for line in textwrap.wrap(f"evidence: {evidence}", 96):
+                _say(f"  {line}")
+            _say()
+    return ADVICE_FOUND if args.fail and found else 0
+
+
+# --- recordings -----------------------------------------------------------------------------
+
+RECORDING_UNREADABLE = 2
+"""`okc-sim check-recording`'s exit status for a file it cannot read."""
+
+
+def _check_recording(args: argparse.Namespace) -> int:
+    from simulator.recording import RecordingError, check_recording, load_har  # noqa: PLC0415
+
+    try:
+        entries = load_har(args.har)
+    except RecordingError as error:
+        sys.stderr.write(f"okc-sim check-recording: {error}\n")
+        return RECORDING_UNREADABLE
+    found = check_recording(entries, Calendar(args.timezone, args.holiday))
+    if args.json:
+        _say(json.dumps({"entries": len(entries), "divergences": [d.to_json() for d in found]}))
+    else:
+        for divergence in found:
+            _say(f"entry {divergence.entry}  {divergence.request}")
+            for line in textwrap.wrap(f"{divergence.kind}: {divergence.message}", 96):
+                _say(f"  {line}")
+        verdict = "no divergence from the model" if not found else f"{len(found)} divergence(s)"
+        _say(f"{len(entries)} entries checked: {verdict}.")
+    return 1 if found else 0
+
+
+def _record(args: argparse.Namespace) -> int:
+    from simulator._recorder import Recorder, serve  # noqa: PLC0415 - record only
+    from simulator._server import bind_socket, socket_url  # noqa: PLC0415
+
+    try:
+        recorder = Recorder(args.upstream, args.har, keep_secrets=args.keep_secrets)
+    except ValueError as error:
+        args.command_parser.error(str(error))
+    try:
+        sock = bind_socket(args.host, args.port)
+    except OSError as error:
+        raise CommandError(f"cannot listen on {args.host}:{args.port}: {error.strerror}") from None
+    _say(socket_url(sock))
+    _say(f"Recording {recorder.upstream} into {args.har}. Ctrl+C stops.")
+    recorder.write()
+    serve(recorder, sock, _log_config())
+    recorder.write()
+    _say(f"{len(recorder.entries)} exchanges recorded in {args.har}.")
     return 0
 
 

@@ -5,6 +5,7 @@ Fixtures `okc_sim`, `okc_client` and `okc_live`; marker `okc_sim(...)`. See docs
 
 from __future__ import annotations
 
+import json
 import urllib.request
 from typing import TYPE_CHECKING, Any
 
@@ -17,7 +18,7 @@ from simulator._simulator import Simulator
 # uvicorn, anyio): the fixtures that need them import them.
 if TYPE_CHECKING:
     import contextlib
-    from collections.abc import Iterator, Mapping, Sequence
+    from collections.abc import Callable, Iterator, Mapping, Sequence
     from datetime import datetime
     from pathlib import Path
 
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from simulator._profile import OperationsProfile
     from simulator._server import LiveServer
     from simulator._simulator import AdvanceResult
+    from simulator.clock_bridge import ClockBridge
 
     _HttpxClient = httpx.Client
     _HttpxTransport = httpx.BaseTransport
@@ -65,9 +67,60 @@ _MARKER_HELP = (
 )
 
 
+ADVICE_OPTION = "--okc-advice"
+_ADVICE = pytest.StashKey[list[tuple[str, list[dict[str, Any]]]]]()
+"""Each test's advice (its node id and items), gathered when `--okc-advice` is given."""
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """Add `--okc-advice`: print the polling advisor's findings at the end of the session."""
+    parser.getgroup("okc-sim").addoption(
+        ADVICE_OPTION,
+        action="store_true",
+        default=False,
+        help="after the session, print what each test's okc_client or okc_live journal "
+        "shows about the integration's polling, tokens and rate limits (GET /_sim/advice)",
+    )
+
+
+BRIDGE_MARKER = "okc_clock_bridge"
+_BRIDGE_MARKER_HELP = (
+    f"{BRIDGE_MARKER}: the code under test reads the test's simulated clock through "
+    "datetime.now(), time.time() and friends (see docs/clock-bridge.md)"
+)
+
+
 def pytest_configure(config: pytest.Config) -> None:
-    """Register the `okc_sim` marker, so `--strict-markers` accepts it."""
+    """Register the plugin's markers, so `--strict-markers` accepts them."""
     config.addinivalue_line("markers", _MARKER_HELP)
+    config.addinivalue_line("markers", _BRIDGE_MARKER_HELP)
+    config.stash[_ADVICE] = []
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:  # noqa: ANN401 - pytest's TerminalReporter
+    """With `--okc-advice`, print each test's advice (or say there was none)."""
+    if not config.getoption(ADVICE_OPTION):
+        return
+    gathered = config.stash[_ADVICE]
+    terminalreporter.section("okc-sim advice")
+    found = [(nodeid, items) for nodeid, items in gathered if items]
+    if not found:
+        terminalreporter.line(
+            f"No advice: {len(gathered)} test(s) used okc_client or okc_live; their journals "
+            "show nothing to change."
+        )
+        return
+    for nodeid, items in found:
+        terminalreporter.line(nodeid)
+        for item in items:
+            terminalreporter.line(f"  {item['kind']}: {item['message']}")
+
+
+def _gather_advice(request: pytest.FixtureRequest, advice: Callable[[], Any]) -> None:
+    """Keep a test's advice for the summary, when `--okc-advice` asks for it."""
+    if request.config.getoption(ADVICE_OPTION):
+        items: list[dict[str, Any]] = advice()["advice"]
+        request.config.stash[_ADVICE].append((request.node.nodeid, items))
 
 
 class SimSettings:
@@ -309,6 +362,7 @@ def okc_client(okc_sim: Simulator, request: pytest.FixtureRequest) -> Iterator[O
     _need_httpx("okc_client")
     with OkcClient(okc_sim, **settings_for(request.node).app_kwargs()) as client:
         yield client
+        _gather_advice(request, lambda: client.get("/_sim/advice").json())
 
 
 class _SessionServer:
@@ -345,5 +399,32 @@ def okc_live(
     server.serve(okc_sim, **settings_for(request.node).app_kwargs())
     try:
         yield LiveSim(server, okc_sim)
+        _gather_advice(request, lambda: _get_json(f"{server.url}/_sim/advice"))
     finally:
         server.serve(_okc_live_server.idle)
+
+
+def _get_json(url: str) -> Any:  # noqa: ANN401 - decoded JSON
+    with urllib.request.urlopen(url, timeout=30) as response:  # noqa: S310 - our own http:// URL
+        return json.loads(response.read())
+
+
+@pytest.fixture
+def okc_clock_bridge(okc_sim: Simulator) -> Iterator[ClockBridge]:
+    """This test's wall clock is its `okc_sim` clock, following every advance.
+
+    `datetime.now()`, `time.time()` and the like return the simulated time, so code under
+    test that takes its polling watermark from its own clock stays in step with the server.
+    Needs `time-machine` (the `testing` extra).
+    """
+    from simulator.clock_bridge import ClockBridge  # noqa: PLC0415 - needs the testing extra
+
+    with ClockBridge(okc_sim) as bridge:
+        yield bridge
+
+
+@pytest.fixture(autouse=True)
+def _okc_clock_bridge_marker(request: pytest.FixtureRequest) -> None:
+    """Start the clock bridge for tests marked `okc_clock_bridge`."""
+    if request.node.get_closest_marker(BRIDGE_MARKER) is not None:
+        request.getfixturevalue("okc_clock_bridge")

@@ -179,7 +179,9 @@ class TestJournal:
             "2026-03-02T12:00:30Z",
         )
         assert entries[0]["path"] == "/v2/authentication/token"
-        assert entries[0]["client_id"] is None
+        assert entries[0]["client_id"] == sim.client_id(), "a token request names who logged in"
+        assert entries[0]["observed"] == []
+        assert listing["id"] == entries[0]["id"] + 1
 
     async def test_limit(self, api: Api) -> None:
         """`limit` keeps only the newest entries."""

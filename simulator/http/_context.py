@@ -51,6 +51,17 @@ class Visit:
     """Why there is no client: a missing, malformed, unknown or expired token."""
     answered_at: datetime | None = None
     """The simulated instant just after the handler ran, read in the same engine call."""
+    observed: list[str] | None = None
+    """The ids of the orders the response shows, noted by the route for the journal."""
+    logged_in: str | None = None
+    """The client a token request logged in, noted by the route for the journal."""
+
+    def observe(self, order_ids: list[str]) -> None:
+        """Note orders the response shows the client (the advisor reads them)."""
+        if self.observed is None:
+            self.observed = order_ids
+        else:
+            self.observed.extend(order_ids)
 
 
 # Every response's X-Sim-Time and journal entry write an instant, often the same one (a

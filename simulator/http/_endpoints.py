@@ -50,6 +50,8 @@ class Call:
     path: Mapping[str, str]
     query: Query
     body: object
+    visit: Visit
+    """The middleware's view of the request; a handler notes what the journal should keep."""
 
     @property
     def sim(self) -> Simulator:
@@ -160,7 +162,7 @@ async def _dispatch(operation: Operation, request: Request, server: Server) -> R
         if response is None:
             raise
         return response
-    call = Call(server, visit.client_id, path, query, body)
+    call = Call(server, visit.client_id, path, query, body, visit)
     work = functools.partial(_answer, operation, call, visit)
     if operation.inline:
         # A hop to a worker thread and back costs as much as a lookup by key, so a cheap

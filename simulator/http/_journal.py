@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections import deque
 from typing import Any
@@ -13,6 +14,8 @@ import attrs
 class JournalEntry:
     """One answered request."""
 
+    id: int
+    """The request's number, counted from 1 since the app started (a reset goes on counting)."""
     at: str
     """The simulated instant the request arrived (ISO 8601, UTC)."""
     method: str
@@ -21,11 +24,16 @@ class JournalEntry:
     status: int | None
     """The status the client received; None when a fault dropped the connection."""
     client_id: str | None
-    """The client whose access token the request carried, if any and valid."""
+    """The client whose access token the request carried, if any and valid; for a token
+    request, the client who logged in."""
     duration_ms: float
     """Real (not simulated) time spent answering, in milliseconds."""
     fault: dict[str, str] | None = None
     """The injected fault that struck the request (`id`, `kind`, `stage`), if one did."""
+    observed: tuple[str, ...] = ()
+    """The ids of the orders the response showed the client (an order, or a page of them)."""
+    retry_after: int | None = None
+    """The `Retry-After` seconds of a 429."""
 
     def to_json(self) -> dict[str, Any]:
         """The entry as `GET /_sim/requests` lists it."""
@@ -49,6 +57,11 @@ class Journal:
         self.size = size
         self._lock = threading.Lock()
         self._entries: deque[JournalEntry] = deque(maxlen=size)
+        self._numbers = itertools.count(1)
+
+    def next_id(self) -> int:
+        """A new request number (thread-safe: `next` on a count is atomic)."""
+        return next(self._numbers)
 
     def record(self, entry: JournalEntry) -> None:
         """Add an entry, dropping the oldest when full."""

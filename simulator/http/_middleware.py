@@ -158,14 +158,17 @@ class SimMiddleware:
     def _record(self, scope: Scope, visit: Visit, framing: _Framing, started: float) -> None:
         self.server.journal.record(
             JournalEntry(
+                id=self.server.journal.next_id(),
                 at=iso_utc(visit.at),
                 method=scope["method"],
                 path=scope["path"],
                 query=scope.get("query_string", b"").decode("latin-1"),
                 status=None if framing.dropped else framing.status or 500,
-                client_id=visit.client_id,
+                client_id=visit.client_id or visit.logged_in,
                 duration_ms=round((time.perf_counter() - started) * 1000, 3),
                 fault=None if framing.fault is None else framing.fault.journal_json(),
+                observed=() if visit.observed is None else tuple(visit.observed),
+                retry_after=framing.retry_after,
             )
         )
 
@@ -236,6 +239,11 @@ class SimMiddleware:
         return None
 
 
+def _seconds(text: str | None) -> int | None:
+    """A `Retry-After` given in seconds, or None."""
+    return int(text) if text is not None and text.isascii() and text.isdigit() else None
+
+
 async def _discard(_message: Message) -> None:
     """A `send` that throws the answer away (a response-stage fault replaces it)."""
 
@@ -256,6 +264,8 @@ class _Framing:
         self.dropped = False
         """Whether the connection is to be dropped instead of answered."""
         self.status = 0
+        self.retry_after: int | None = None
+        """The `Retry-After` seconds of a 429, for the journal."""
 
     async def __call__(self, message: Message) -> None:
         if message["type"] == "http.response.start":
@@ -275,6 +285,8 @@ class _Framing:
             if self.fault is not None:
                 for name, value in self.fault.headers().items():
                     headers[name] = value
+            if self.status == 429:
+                self.retry_after = _seconds(headers.get("retry-after"))
         elif message["type"] == "http.response.body" and self._head:
             # A HEAD response keeps the GET's headers (Content-Length included) but no body.
             message = {**message, "body": b""}

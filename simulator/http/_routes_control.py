@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from simulator import ClockError, ClockRefused, SimulatorError
+from simulator.http._advice import advise
 from simulator.http._context import iso_utc
 from simulator.http._endpoints import Auth, Call, Operation, Reply
 from simulator.http._errors import ApiError, Invalid, Problem, invalid
@@ -109,6 +110,12 @@ def requests(call: Call) -> Reply:
     limit = None if text is None else whole_number(text, "limit", 1, most)
     entries = call.server.journal.recent(limit)
     return Reply(200, {"requests": [entry.to_json() for entry in entries]})
+
+
+def advice(call: Call) -> Reply:
+    """GET /_sim/advice: what the journal shows about each client's integration."""
+    found = advise(call.server.journal.recent(), call.sim)
+    return Reply(200, {"advice": [item.to_json() for item in found]})
 
 
 def add_faults(call: Call) -> Reply:
@@ -274,6 +281,19 @@ OPERATIONS: tuple[Operation, ...] = (
         errors=(409,),
         description="409 when the state machine does not allow the event from the order's "
         "status; 422 for an unknown event name.",
+    ),
+    Operation(
+        "GET",
+        "/_sim/advice",
+        advice,
+        "Advice on the integration",
+        "Control",
+        200,
+        "AdviceList",
+        Auth.ADMIN,
+        description="What the request journal shows about each client's polling, tokens "
+        "and rate limits: `polling_too_often`, `missed_status`, `watermark_gap`, "
+        "`token_churn`, `rate_limited`. Empty when the integration looks right.",
     ),
     Operation(
         "GET",

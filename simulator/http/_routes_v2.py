@@ -36,7 +36,9 @@ def issue_token(call: Call) -> Reply:
     ]
     if problems:
         raise Invalid(problems)
-    return Reply(200, call.sim.authenticate(body[login_field], body["password"]))
+    tokens = call.sim.authenticate(body[login_field], body["password"])
+    call.visit.logged_in = call.sim.client_id(body[login_field])
+    return Reply(200, tokens)
 
 
 def refresh_token(call: Call) -> Reply:
@@ -53,17 +55,22 @@ def refresh_token(call: Call) -> Reply:
 
 def create_order(call: Call) -> Reply:
     """POST /v2/orders."""
-    return Reply(201, {"order": call.sim.create_order(call.body, call.client)})
+    order = call.sim.create_order(call.body, call.client)
+    call.visit.observe([order["id"]])
+    return Reply(201, {"order": order})
 
 
 def list_orders(call: Call) -> Reply:
     """GET /v2/orders: one page, oldest first, and the cursor of the next."""
+    seen: list[str] = []
     page = call.sim.list_orders_json(
         order_filters(call.query),
         page_limit(call.query),
         single(call.query, "cursor"),
         call.client,
+        seen,
     )
+    call.visit.observe(seen)
     return Reply(200, RawJson(page))
 
 
@@ -75,12 +82,17 @@ def count_orders(call: Call) -> Reply:
 def get_order_by_client_order_id(call: Call) -> Reply:
     """GET /v2/orders/by-client-order-id/{client_custom_order_id}."""
     custom = call.path["client_custom_order_id"]
-    return _order(call.sim.get_order_by_client_order_id_json(custom, call.client))
+    seen: list[str] = []
+    data = call.sim.get_order_by_client_order_id_json(custom, call.client, seen)
+    call.visit.observe(seen)
+    return _order(data)
 
 
 def get_order(call: Call) -> Reply:
     """GET /v2/orders/{id}."""
-    return _order(call.sim.get_order_json(call.path["id"], call.client))
+    data = call.sim.get_order_json(call.path["id"], call.client)
+    call.visit.observe([call.path["id"]])
+    return _order(data)
 
 
 def _order(data: bytes) -> Reply:
@@ -89,7 +101,9 @@ def _order(data: bytes) -> Reply:
 
 def update_order(call: Call) -> Reply:
     """PUT /v2/orders/{id}: a partial update under the client rules."""
-    return Reply(200, {"order": call.sim.update_order(call.path["id"], call.body, call.client)})
+    order = call.sim.update_order(call.path["id"], call.body, call.client)
+    call.visit.observe([order["id"]])
+    return Reply(200, {"order": order})
 
 
 def cancel_order(call: Call) -> Reply:

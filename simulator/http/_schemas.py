@@ -9,6 +9,7 @@ from typing import Any
 
 from lifecycle._status import OrderStatus
 from simulator._clock import MAX_SPEED
+from simulator.http._advice import KINDS as ADVICE_KINDS
 
 Schema = dict[str, Any]
 
@@ -174,7 +175,20 @@ _METHOD: Schema = {
 _ERROR_STATUS: Schema = {"type": "integer", "enum": [500, 502, 503, 504]}
 
 _REQUEST = closed(
-    ("at", "method", "path", "query", "status", "client_id", "duration_ms", "fault"),
+    (
+        "id",
+        "at",
+        "method",
+        "path",
+        "query",
+        "status",
+        "client_id",
+        "duration_ms",
+        "fault",
+        "observed",
+        "retry_after",
+    ),
+    id={**INTEGER, "description": "The request's number, from 1."},
     at=INSTANT,
     method=TEXT,
     path=TEXT,
@@ -183,6 +197,8 @@ _REQUEST = closed(
     client_id=nullable(UUID),
     duration_ms=NUMBER,
     fault=nullable(closed(("id", "kind", "stage"), id=TEXT, kind=_FAULT_KIND, stage=_FAULT_STAGE)),
+    observed={**array(UUID), "description": "The orders the response showed."},
+    retry_after={**nullable(INTEGER), "description": "The `Retry-After` seconds of a 429."},
 )
 
 _FAULT_RULE = closed(
@@ -365,6 +381,14 @@ SCHEMAS: dict[str, Schema] = {
     ),
     "RequestRecord": _REQUEST,
     "RequestList": closed(("requests",), requests=array(ref("RequestRecord"))),
+    "Advice": closed(
+        ("kind", "client", "message", "evidence"),
+        kind={"type": "string", "enum": list(ADVICE_KINDS)},
+        client=UUID,
+        message=TEXT,
+        evidence={"type": "object", "description": "Request ids, simulated times, order ids."},
+    ),
+    "AdviceList": closed(("advice",), advice=array(ref("Advice"))),
     "FaultRule": _FAULT_RULE,
     "FaultRequest": {
         "oneOf": [

@@ -197,12 +197,13 @@ class TestServe:
         assert httpx.get(f"{url}/_sim/clock").json()["now"] == START
 
     def test_banner_names_the_default_client(self, frozen_server: tuple[str, list[str]]) -> None:
-        """The banner shows the default credentials, the clock and the docs."""
+        """The banner shows the default credentials, the clock, and where help is, not a file."""
         text = "\n".join(frozen_server[1])
         assert "integrator@example.com / sandbox" in text
         assert "frozen" in text
         assert NEXT_BATCH in text
-        assert "docs/cli.md" in text
+        assert "okc-sim COMMAND --help" in text
+        assert "docs/" not in text
 
     def test_api_works_over_the_socket(self, frozen_server: tuple[str, list[str]]) -> None:
         """A token and an order creation work against the served URL."""

@@ -16,7 +16,7 @@ from starlette.responses import JSONResponse
 from simulator import Unauthorized
 from simulator.http._auth import admin_refusal, bearer_token
 from simulator.http._body import too_large
-from simulator.http._context import Visit, attach_visit, iso_utc
+from simulator.http._context import Visit, attach_visit, http_date, iso_utc
 from simulator.http._errors import ApiError, error_body, error_response
 from simulator.http._faults import fault_response, mark_dropped
 from simulator.http._journal import JournalEntry
@@ -220,6 +220,15 @@ class SimMiddleware:
         return None
 
 
+def _stamp_sim_time(headers: MutableHeaders, now: datetime) -> None:
+    """Date the response by the simulated clock, in both X-Sim-Time and HTTP's own `Date`.
+
+    A client that takes its polling watermark from `Date` then sees what the world sees.
+    """
+    headers["X-Sim-Time"] = iso_utc(now)
+    headers["Date"] = http_date(now)
+
+
 async def _discard(_message: Message) -> None:
     """A `send` that throws the answer away (a response-stage fault replaces it)."""
 
@@ -252,7 +261,7 @@ class _Framing:
             if now is None:
                 # The world must catch up first, which may take long: off the event loop.
                 now = await run_in_threadpool(lambda: self._server.sim.now)
-            headers["X-Sim-Time"] = iso_utc(now)
+            _stamp_sim_time(headers, now)
             if self.verdict is not None:
                 for name, value in self.verdict.headers().items():
                     headers[name] = value

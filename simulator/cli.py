@@ -20,15 +20,11 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from lifecycle import Calendar, lifecycle_page, mermaid
 from simulator import _cli_control
-from simulator._cli_client import (
-    CLIENT_NOTE,
-    CommandError,
-    Commands,
-    add_client_options,
-    call,
-    say,
-    subparser,
-)
+from simulator._cli_client import CLIENT_NOTE, CommandError
+from simulator._cli_client import add_client_options as _add_client_options
+from simulator._cli_client import call as _call
+from simulator._cli_client import say as _say
+from simulator._cli_client import subparser as _subparser
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -227,8 +223,8 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _add_serve(commands: Commands[argparse.ArgumentParser]) -> None:
-    sub = subparser(commands, "serve", "Serve the fake OK Capsule API over HTTP.", SERVE_EXAMPLES)
+def _add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    sub = _subparser(commands, "serve", "Serve the fake OK Capsule API over HTTP.", SERVE_EXAMPLES)
     sub.set_defaults(handler=_serve)
     listen = sub.add_argument_group("listening")
     listen.add_argument(
@@ -319,21 +315,21 @@ def _add_serve(commands: Commands[argparse.ArgumentParser]) -> None:
     )
 
 
-def _add_clock(commands: Commands[argparse.ArgumentParser]) -> None:
-    sub = subparser(commands, "clock", "Show a running server's simulated clock.", CLOCK_EXAMPLES)
+def _add_clock(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    sub = _subparser(commands, "clock", "Show a running server's simulated clock.", CLOCK_EXAMPLES)
     sub.set_defaults(handler=_clock)
-    add_client_options(sub)
+    _add_client_options(sub)
 
 
-def _add_advance(commands: Commands[argparse.ArgumentParser]) -> None:
-    sub = subparser(
+def _add_advance(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    sub = _subparser(
         commands,
         "advance",
         "Move a running server's clock forward, running the work that falls due.",
         ADVANCE_EXAMPLES,
     )
     sub.set_defaults(handler=_advance)
-    add_client_options(sub)
+    _add_client_options(sub)
     how_far = sub.add_mutually_exclusive_group(required=True)
     how_far.add_argument(
         "--seconds", type=_non_negative_number, metavar="N", help="by N simulated seconds"
@@ -352,8 +348,8 @@ def _add_advance(commands: Commands[argparse.ArgumentParser]) -> None:
     )
 
 
-def _add_diagram(commands: Commands[argparse.ArgumentParser]) -> None:
-    sub = subparser(
+def _add_diagram(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    sub = _subparser(
         commands, "diagram", "Print the order lifecycle as a Mermaid diagram.", DIAGRAM_EXAMPLES
     )
     sub.set_defaults(handler=_diagram)
@@ -439,12 +435,12 @@ def _run_server(args: argparse.Namespace, usage: argparse.ArgumentParser, *, loo
         try:
             # The socket listens already: the URL goes first, before uvicorn logs a word, and
             # a client that connects at once waits in the socket's backlog until it serves.
-            say(server.url)
+            _say(server.url)
             server.start()
             _banner(args, server, demo, loopback=loopback)
             _wait_forever()
         except _StopRequested as stopped:
-            say(f"Stopping ({signal.Signals(stopped.args[0]).name}).")
+            _say(f"Stopping ({signal.Signals(stopped.args[0]).name}).")
         finally:
             server.stop()
     finally:
@@ -562,24 +558,24 @@ def _banner(args: argparse.Namespace, server: LiveServer, demo: str, *, loopback
     lines += ["  help     okc-sim --help, and okc-sim COMMAND --help for each command", ""]
     lines.append("Ctrl+C stops the server.")
     for line in lines:
-        say(line)
+        _say(line)
 
 
 # --- clock and advance ----------------------------------------------------------------------
 
 
 def _clock(args: argparse.Namespace) -> int:
-    state = call(args, "GET", "/_sim/clock")
+    state = _call(args, "GET", "/_sim/clock")
     if args.json:
-        say(json.dumps(state))
+        _say(json.dumps(state))
         return 0
     now = datetime.fromisoformat(state["now"])
     batch = datetime.fromisoformat(state["next_batch_at"])
     zone = state["timezone"]
-    say(f"now            {state['now']}  {_local(now, zone)}")
-    say(f"mode           {state['mode']}")
-    say(f"speed          {state['speed']:g}")
-    say(
+    _say(f"now            {state['now']}  {_local(now, zone)}")
+    _say(f"mode           {state['mode']}")
+    _say(f"speed          {state['speed']:g}")
+    _say(
         f"next batch at  {state['next_batch_at']}  {_local(batch, zone)} "
         f"(in {_span((batch - now).total_seconds())})"
     )
@@ -589,19 +585,19 @@ def _clock(args: argparse.Namespace) -> int:
 def _advance(args: argparse.Namespace) -> int:
     body: dict[str, Any]
     if args.to_next_batch:
-        body = {"to": call(args, "GET", "/_sim/clock")["next_batch_at"]}
+        body = {"to": _call(args, "GET", "/_sim/clock")["next_batch_at"]}
     elif args.to is not None:
         body = {"to": _iso(args.to)}
     else:
         hours = args.hours if args.hours is not None else (args.days or 0) * 24
         seconds = args.seconds if args.seconds is not None else hours * 3600
         body = {"seconds": seconds}
-    result = call(args, "POST", "/_sim/clock/advance", body)
+    result = _call(args, "POST", "/_sim/clock/advance", body)
     if args.json:
-        say(json.dumps(result))
+        _say(json.dumps(result))
     else:
-        say(f"now             {result['now']}")
-        say(f"events applied  {result['events_applied']}")
+        _say(f"now             {result['now']}")
+        _say(f"events applied  {result['events_applied']}")
     return 0
 
 

@@ -29,9 +29,9 @@ CLIENT_TIMEOUT_SECONDS = 300.0
 """How long a client command waits for an answer: a long advance runs a lot of work."""
 
 CLIENT_NOTE = f"""\
-The server's URL defaults to ${URL_ENV}, else {DEFAULT_URL}; the admin token to
-${TOKEN_ENV}. Exit status: 0 done, 1 the server refused or is not there (its message is
-printed on one line), 2 bad usage.
+The server's URL defaults to ${URL_ENV}, else {DEFAULT_URL}; the admin token
+to ${TOKEN_ENV}. Exit status: 0 done; 1 the server refused or is not there
+(its message is printed on one line); 2 bad usage.
 """
 
 Commands = argparse._SubParsersAction  # noqa: SLF001 - argparse names no public type for it

@@ -31,6 +31,7 @@ examples:
 Orders, consumers, fulfillments, tokens, rate-limit counts, fault rules and the request
 journal go; the clients, seed, profile and the clock's time stay. Log in again afterwards.
 With --json nothing is printed (the server answers 204 No Content).
+
 {CLIENT_NOTE}"""
 
 FAULTS_EXAMPLES = f"""\
@@ -52,6 +53,7 @@ examples:
 Rules apply to every route but /_sim. Draws are seeded: the same requests in the same order
 meet the same faults. A bad value is refused by the server, naming the field, and no rule
 is added.
+
 {CLIENT_NOTE}"""
 
 FAULTS_LIST_EXAMPLES = f"""\
@@ -61,6 +63,7 @@ examples:
 
 Used-up and expired rules are gone; LEFT counts the strikes left (- for no
 limit), HITS those so far.
+
 {CLIENT_NOTE}"""
 
 FAULTS_CLEAR_EXAMPLES = f"""\
@@ -69,6 +72,7 @@ examples:
   okc-sim faults clear fault-2       # one rule
 
 With --json nothing is printed (the server answers 204 No Content).
+
 {CLIENT_NOTE}"""
 
 REQUESTS_EXAMPLES = f"""\
@@ -79,6 +83,7 @@ examples:
 
 The journal of the requests the server answered, oldest first: AT is the simulated time
 the request arrived, MS the real time it took, STATUS - for a connection a fault dropped.
+
 {CLIENT_NOTE}"""
 
 HISTORY_EXAMPLES = f"""\
@@ -88,6 +93,7 @@ examples:
 
 Every status change of the order, oldest first, with the event, who fired it and why.
 Any client's order.
+
 {CLIENT_NOTE}"""
 
 EVENT_EXAMPLES = f"""\
@@ -100,6 +106,7 @@ Operator events: hold and release (OK Capsule's own hold), accept, start_product
 deliver, okc_hold, okc_release, cancel_by_okc, and replace, void, return, fail for the
 OKC-only statuses. An event the state machine forbids from the order's status is refused
 (409), as is a name that is not an operator event (422); either exits 1.
+
 {CLIENT_NOTE}"""
 
 OPENAPI_EXAMPLES = f"""\
@@ -190,7 +197,7 @@ def _add_fault_rule_options(add: argparse.ArgumentParser) -> None:
     option = add.add_argument
     until = add.add_mutually_exclusive_group()
     fields = [
-        option("kind", help="error, latency, drop or rate_limit"),
+        option("kind", metavar="KIND", help="error, latency, drop or rate_limit"),
         option(
             "--route",
             help="* (every route but /_sim), a path (/v2/orders), {name} or * for one segment "
@@ -203,7 +210,12 @@ def _add_fault_rule_options(add: argparse.ArgumentParser) -> None:
             metavar="METHOD",
             help="only this HTTP method; repeat for more (default: every method)",
         ),
-        option("--status", type=_whole, help="error only: 500, 502, 503 or 504 (default: 503)"),
+        option(
+            "--status",
+            type=_whole,
+            metavar="N",
+            help="error only: 500, 502, 503 or 504 (default: 503)",
+        ),
         option(
             "--latency-ms",
             type=_number,
@@ -242,6 +254,7 @@ def _add_fault_rule_options(add: argparse.ArgumentParser) -> None:
         ),
         option(
             "--stage",
+            metavar="request|response",
             help="request (default): strike before the request is handled, so nothing "
             "changes; response: the work is done, then the answer is replaced (not for "
             "rate_limit)",

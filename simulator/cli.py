@@ -71,6 +71,7 @@ examples:
 
 The call returns after every piece of work due up to the new time has run. Time never
 moves backwards: the server refuses, and the command exits 1.
+
 {CLIENT_NOTE}"""
 
 DIAGRAM_EXAMPLES = """\

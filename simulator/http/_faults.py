@@ -6,7 +6,6 @@ order meet the same faults. A rule lasts for a number of hits or until a simulat
 
 from __future__ import annotations
 
-import asyncio
 import math
 import random
 import re
@@ -407,10 +406,11 @@ async def drop_connection(send: Send) -> None:
         ConnectionResetError: the connection's transport is out of reach.
     """
     owner = getattr(send, "__self__", None)
-    transport = getattr(owner, "transport", None)
-    if not isinstance(transport, asyncio.WriteTransport):
+    # Duck-typed: uvloop's transports abort like asyncio's but do not subclass them.
+    abort = getattr(getattr(owner, "transport", None), "abort", None)
+    if not callable(abort):
         raise ConnectionResetError("The simulator dropped the connection (an injected fault).")
-    transport.abort()
+    abort()
     # One turn of the loop runs the server's connection_lost, so it knows not to answer.
     await anyio.lowlevel.checkpoint()
 

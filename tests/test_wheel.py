@@ -163,6 +163,11 @@ class TestWheel:
         result = installed.run("python", "-m", "pytest", "-q", "-p", "no:cacheprovider")
         checked(result)
         assert "1 passed" in result.stdout
+        markers = checked(installed.run("python", "-m", "pytest", "--markers")).stdout
+        (marker,) = [
+            line for line in markers.splitlines() if line.startswith("@pytest.mark.okc_sim")
+        ]
+        assert "docs/" not in marker
 
     def test_help_works_without_the_repository(self, installed: Installed) -> None:
         """`okc-sim --help` runs from the wheel and points at no file of the repository."""

@@ -14,8 +14,9 @@ HOST ?= 127.0.0.1
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
+# --no-compile: the first start compiles what the server imports, a fraction of the whole.
 $(RUNTIME): $(BIN)/python pyproject.toml
-	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m pip install --quiet --no-compile -e .
 	touch $(RUNTIME)
 
 # The dev extra includes the runtime, so it stands for both stamps.

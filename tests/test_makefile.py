@@ -33,7 +33,7 @@ class TestSetUp:
     def test_serve_installs_the_runtime_only(self, tmp_path: Path) -> None:
         """On a fresh checkout, `make serve` installs `-e .` and none of the dev extra."""
         commands = planned(tmp_path, "serve")
-        assert any(line.endswith("pip install --quiet -e .") for line in commands)
+        assert any(line.endswith(" -e .") and "pip install" in line for line in commands)
         assert not any("[dev]" in line for line in commands)
 
     def test_serve_port_and_host(self, tmp_path: Path) -> None:

@@ -7,8 +7,10 @@ printed as one line. `--json` prints the server's answer as it came; the default
 from __future__ import annotations
 
 import argparse
+import textwrap
 from typing import TYPE_CHECKING, Any
 
+from lifecycle import TRANSITIONS, Actor
 from simulator._cli_client import (
     CLIENT_NOTE,
     add_client_options,
@@ -102,10 +104,11 @@ examples:
   okc-sim event "$ORDER" start_production
   okc-sim event "$ORDER" hold --json
 
-Operator events: hold and release (OK Capsule's own hold), accept, start_production, ship,
-deliver, okc_hold, okc_release, cancel_by_okc, and replace, void, return, fail for the
-OKC-only statuses. An event the state machine forbids from the order's status is refused
-(409), as is a name that is not an operator event (422); either exits 1.
+Operator events, every event of the lifecycle but the client's (hold and release mean
+OK Capsule's own hold, okc_hold and okc_release):
+{{operator_events}}
+An event the state machine forbids from the order's status is refused (409), as is a name
+that is not an operator event (422); either exits 1.
 
 {CLIENT_NOTE}"""
 
@@ -115,6 +118,14 @@ examples:
   okc-sim openapi --json > okc-sim.openapi.json
 
 {CLIENT_NOTE}"""
+
+
+def _operator_events() -> str:
+    """The events an operator may fire, from the transition table: all but the client's."""
+    names = dict.fromkeys(row.event.value for row in TRANSITIONS if row.actor is not Actor.CLIENT)
+    return textwrap.fill(
+        ", ".join(["hold", "release", *names]), 88, initial_indent="  ", subsequent_indent="  "
+    )
 
 
 def register(commands: Commands[argparse.ArgumentParser]) -> None:
@@ -297,7 +308,7 @@ def _add_event(commands: Commands[argparse.ArgumentParser]) -> None:
         commands,
         "event",
         "Fire an operator event on an order (POST /_sim/orders/ID/events).",
-        EVENT_EXAMPLES,
+        EVENT_EXAMPLES.format(operator_events=_operator_events()),
     )
     sub.set_defaults(handler=_event)
     sub.add_argument("order_id", metavar="ORDER_ID", help="the order's id, as the API gives it")

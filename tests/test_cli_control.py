@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 
+from lifecycle import TRANSITIONS, Actor
 from simulator import Simulator
 from simulator._server import LiveServer
 from simulator.cli import main
@@ -352,3 +353,13 @@ class TestHelp:
         assert "OKC_SIM_URL" in out
         assert "OKC_SIM_ADMIN_TOKEN" in out
         assert "2 bad usage" in out
+
+    def test_event_help_lists_the_operator_events(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """`event --help` lists the events from the transition table, none of the client's."""
+        with pytest.raises(SystemExit):
+            main(["event", "--help"])
+        listed = capsys.readouterr().out.split("okc_release):")[1].split("An event")[0]
+        names = {name.strip() for name in listed.replace("\n", " ").split(",")}
+        operators = {row.event.value for row in TRANSITIONS if row.actor is not Actor.CLIENT}
+        assert names == {"hold", "release"} | operators
+        assert "cancel" not in names

@@ -21,8 +21,6 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import importlib.metadata
-import importlib.util
 import json
 import re
 import shutil
@@ -121,10 +119,19 @@ def call(conn: http.client.HTTPConnection, method: str, path: str, **kw: object)
 
 
 def uvicorn_stack() -> str:
-    """What uvicorn's "auto" settings pick here: its version, event loop and HTTP parser."""
-    loop = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
-    parser = "httptools" if importlib.util.find_spec("httptools") else "h11"
-    return f"uvicorn {importlib.metadata.version('uvicorn')} ({loop}, {parser})"
+    """What uvicorn's "auto" settings pick here, read from a running server as okc-sim serves.
+
+    E.g. "uvicorn 0.55.0 (uvloop, httptools)"; "(asyncio, h11)" without the fast stack.
+    """
+    from simulator import Simulator  # noqa: PLC0415 - only for this one look
+    from simulator._server import LiveServer  # noqa: PLC0415
+
+    sim = Simulator(start="2026-03-02T17:00:00Z")
+    try:
+        with LiveServer(sim) as server:
+            return server.stack
+    finally:
+        sim.close()
 
 
 def python_load(

@@ -4,18 +4,23 @@ from __future__ import annotations
 
 import enum
 from collections import deque
+from collections.abc import Mapping
+from datetime import datetime
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from lifecycle._calendar import PACIFIC, Calendar
+from lifecycle._convert import _structure_datetime
 from lifecycle._status import FINAL, OrderStatus
 from lifecycle._table import CREATION, DEST
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
-    from datetime import datetime
+
+HistoryEntry = tuple[datetime | str, OrderStatus | str] | Mapping[str, Any]
+"""A `(when, status)` pair, or a row of `Simulator.history()` / `GET /_sim/orders/{id}/history`."""
 
 _ENTRY_STATUSES = CREATION.statuses
 
@@ -69,7 +74,7 @@ _ONE_MOVE = _single_moves()
 
 
 def check_history(
-    entries: Iterable[tuple[datetime, OrderStatus | str]],
+    entries: Iterable[HistoryEntry],
     *,
     calendar: Calendar = PACIFIC,
     complete: bool = True,
@@ -77,10 +82,14 @@ def check_history(
     """Check a status history against the lifecycle rules.
 
     Entries are `(when the status took effect, status)`, oldest first; an entry that repeats
-    the previous status is an observation, not a change, and is ignored.
+    the previous status is an observation, not a change, and is ignored. A row of the
+    simulator's own history (`{"at", "from", "to", ...}`) counts as `(at, to)`, so
+    `Simulator.history()` and `GET /_sim/orders/{id}/history` go in as they are. `when` is an
+    aware datetime or ISO 8601 text with an offset (`2026-03-03T08:00:00Z`).
 
     Args:
-        entries: the history, e.g. from transaction logs or a poller's records.
+        entries: the history, e.g. from transaction logs, a poller's records, or the
+            simulator's history rows.
         calendar: the calendar whose nightly batch accepts orders.
         complete: True when every change is recorded (each step must be one table move and
             Accepted must fall exactly on a batch instant); False for a poller's samples,
@@ -88,10 +97,14 @@ def check_history(
 
     Returns:
         The violations found, in order; empty when the history is legal.
+
+    Raises:
+        ValueError: an entry's time is text that is not an ISO 8601 instant with an offset.
     """
     violations: list[HistoryViolation] = []
     previous: tuple[datetime, OrderStatus] | None = None
-    for index, (at, raw) in enumerate(entries):
+    for index, entry in enumerate(entries):
+        at, raw = _when_and_status(index, entry)
         try:
             status = OrderStatus(raw)
         except ValueError:
@@ -117,6 +130,17 @@ def check_history(
         if status is not previous[1]:
             previous = (at, status)
     return violations
+
+
+def _when_and_status(index: int, entry: HistoryEntry) -> tuple[datetime, OrderStatus | str]:
+    """An entry as (aware datetime, raw status); a history row's status is where it went."""
+    at, status = (entry["at"], entry["to"]) if isinstance(entry, Mapping) else entry
+    if isinstance(at, datetime):
+        return at, status
+    try:
+        return _structure_datetime(at, None), status
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"History entry {index}: 'at' {error}.") from None
 
 
 def _check_step(

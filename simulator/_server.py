@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import socket
 import sys
@@ -105,8 +106,14 @@ class _Uvicorn(uvicorn.Server):
     def __init__(self, config: uvicorn.Config) -> None:
         super().__init__(config)
         self.ready = threading.Event()
+        self.stack = ""
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        # Read from the running server, not guessed: "auto" picks uvloop and httptools only
+        # when they import.
+        loop = type(asyncio.get_running_loop()).__module__.split(".")[0]
+        parser = self.config.http_protocol_class.__name__.removesuffix("Protocol").lower()
+        self.stack = f"uvicorn {uvicorn.__version__} ({loop}, {parser})"
         await super().startup(sockets)
         self.ready.set()
 
@@ -162,10 +169,17 @@ class LiveServer:
             # switching worlds (`serve`) would skip them anyway.
             lifespan="off",
             timeout_graceful_shutdown=int(STOP_TIMEOUT_SECONDS),
+            # The app writes `Date` from the simulated clock; uvicorn's would be the real time.
+            date_header=False,
         )
         self._server = _Uvicorn(config)
         self._thread = threading.Thread(target=self._run, name=f"okc-sim {self.url}", daemon=True)
         self._error: BaseException | None = None
+
+    @property
+    def stack(self) -> str:
+        """What serves once started: e.g. "uvicorn 0.55.0 (uvloop, httptools)"."""
+        return self._server.stack
 
     @property
     def sim(self) -> Simulator:

@@ -1,6 +1,7 @@
 """The `okc-sim` command: serve the fake OK Capsule API, read and move its clock, draw a diagram.
 
-`clock` and `advance` talk to a running server with the standard library alone.
+The client commands talk to a running server with the standard library alone; those of the
+control API beyond the clock live in `simulator._cli_control`.
 """
 
 from __future__ import annotations
@@ -14,14 +15,17 @@ import signal
 import sys
 import textwrap
 import threading
-import urllib.error
-import urllib.parse
-import urllib.request
 from datetime import UTC, date, datetime
 from importlib import metadata
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from lifecycle import Calendar, lifecycle_page, mermaid
+from simulator import _cli_control
+from simulator._cli_client import CLIENT_NOTE, CommandError
+from simulator._cli_client import add_client_options as _add_client_options
+from simulator._cli_client import call as _call
+from simulator._cli_client import say as _say
+from simulator._cli_client import subparser as _subparser
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -31,22 +35,11 @@ if TYPE_CHECKING:
     from simulator._server import LiveServer
     from simulator._simulator import Simulator
 
-DEFAULT_URL = "http://127.0.0.1:8080"
-"""Where `clock` and `advance` look for a server unless `--url` or `OKC_SIM_URL` says."""
-
-URL_ENV = "OKC_SIM_URL"
-TOKEN_ENV = "OKC_SIM_ADMIN_TOKEN"  # noqa: S105 - the name of a variable, not a secret
-ADMIN_TOKEN_HEADER = "Authorization"  # noqa: S105 - a header name, not a secret
-"""The control API reads the admin token as `Authorization: Bearer <token>`."""
-
 DEFAULT_RATE_LIMIT = 3600
 """Requests per client per simulated hour, as the contract sets it."""
 
 DEFAULT_JOURNAL_SIZE = 1000
 """How many requests `GET /_sim/requests` remembers."""
-
-CLIENT_TIMEOUT_SECONDS = 300.0
-"""How long `clock` and `advance` wait for an answer: a long advance runs a lot of work."""
 
 SERVE_EXAMPLES = """\
 examples:
@@ -57,8 +50,9 @@ examples:
   okc-sim serve --client me@example.com:secret --client other@example.com:pw2
   okc-sim serve --host 0.0.0.0 --admin-token "$(openssl rand -hex 16)" --allow-host sim.internal
 
-The first line printed is the server's URL (useful with --port 0). Ctrl+C or SIGTERM
-stops the server cleanly. See docs/cli.md.
+The first line printed, stdout and stderr together, is the server's URL (useful with
+--port 0); the request log goes to stderr. Ctrl+C or SIGTERM stops the server cleanly.
+Exit status: 0 stopped, 1 cannot listen (the port is taken), 2 bad usage.
 """
 
 CLOCK_EXAMPLES = f"""\
@@ -67,8 +61,7 @@ examples:
   okc-sim clock --json
   okc-sim clock --url http://127.0.0.1:54321
 
-The server's URL defaults to ${URL_ENV}, else {DEFAULT_URL}.
-"""
+{CLIENT_NOTE}"""
 
 ADVANCE_EXAMPLES = f"""\
 examples:
@@ -77,9 +70,10 @@ examples:
   okc-sim advance --days 3 --json
   okc-sim advance --to 2026-03-04T08:00:00Z
 
-The call returns after every piece of work due up to the new time has run. The server's
-URL defaults to ${URL_ENV}, else {DEFAULT_URL}.
-"""
+The call returns after every piece of work due up to the new time has run. Time never
+moves backwards: the server refuses, and the command exits 1.
+
+{CLIENT_NOTE}"""
 
 ADVICE_EXAMPLES = """\
 examples:
@@ -121,22 +115,22 @@ so it is always complete. Authorization headers, passwords and tokens are replac
 DIAGRAM_EXAMPLES = """\
 examples:
   okc-sim diagram > lifecycle.mmd
-  okc-sim diagram --page > docs/lifecycle.md
+  okc-sim diagram --page > lifecycle.md
 """
 
 TOP_EXAMPLES = """\
 examples:
-  okc-sim serve --demo
+  okc-sim serve --demo                   # then, in another terminal:
   okc-sim clock
   okc-sim advance --to-next-batch
+  okc-sim history ORDER_ID
+  okc-sim faults add error --route /v2/orders --method POST --count 2
   okc-sim diagram
 
-Run `okc-sim <command> --help` for a command's options. See docs/cli.md.
+Run `okc-sim COMMAND --help` for a command's options and examples. The client commands
+(all but serve and diagram) find the server at $OKC_SIM_URL, else http://127.0.0.1:8080.
+Exit status: 0 done, 1 failed (the server refused or is not there), 2 bad usage.
 """
-
-
-class CommandError(Exception):
-    """A command failed for a reason the user can act on; the message says which."""
 
 
 class _StopRequested(BaseException):
@@ -256,13 +250,6 @@ def _profile(path: str) -> OperationsProfile:
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
-def _base_url(text: str) -> str:
-    parts = urllib.parse.urlsplit(text)
-    if parts.scheme not in {"http", "https"} or not parts.netloc:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an http:// URL")
-    return text.rstrip("/")
-
-
 # --- the parser ------------------------------------------------------------------------------
 
 
@@ -290,24 +277,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_check_recording(commands)
     _add_record(commands)
     _add_diagram(commands)
+    _cli_control.register(commands)
     return parser
-
-
-def _subparser(
-    commands: argparse._SubParsersAction[argparse.ArgumentParser],
-    name: str,
-    summary: str,
-    examples: str,
-) -> argparse.ArgumentParser:
-    sub = commands.add_parser(
-        name,
-        help=summary,
-        description=summary,
-        epilog=examples,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    sub.set_defaults(command_parser=sub)
-    return sub
 
 
 def _add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -348,7 +319,8 @@ def _add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--profile",
         metavar="FILE",
         type=_profile,
-        help="operations profile (TOML); see docs/operations-profile.md",
+        help="operations profile (TOML) in place of the packaged default, which holds or "
+        "cancels no order at random (simulator/default_profile.toml in the installed package)",
     )
     world.add_argument(
         "--timezone",
@@ -412,22 +384,6 @@ def _add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
 
 
-def _add_client_options(sub: argparse.ArgumentParser) -> None:
-    sub.add_argument(
-        "--url",
-        type=_base_url,
-        default=os.environ.get(URL_ENV, DEFAULT_URL),
-        help=f"the server's URL (default: ${URL_ENV}, else {DEFAULT_URL})",
-    )
-    sub.add_argument(
-        "--admin-token",
-        metavar="TOKEN",
-        default=os.environ.get(TOKEN_ENV),
-        help=f"the server's --admin-token, if it has one (default: ${TOKEN_ENV})",
-    )
-    sub.add_argument("--json", action="store_true", help="print the server's JSON answer")
-
-
 def _add_clock(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     sub = _subparser(commands, "clock", "Show a running server's simulated clock.", CLOCK_EXAMPLES)
     sub.set_defaults(handler=_clock)
@@ -444,9 +400,15 @@ def _add_advance(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     sub.set_defaults(handler=_advance)
     _add_client_options(sub)
     how_far = sub.add_mutually_exclusive_group(required=True)
-    how_far.add_argument("--seconds", type=_non_negative_number, metavar="N")
-    how_far.add_argument("--hours", type=_non_negative_number, metavar="N")
-    how_far.add_argument("--days", type=_non_negative_number, metavar="N")
+    how_far.add_argument(
+        "--seconds", type=_non_negative_number, metavar="N", help="by N simulated seconds"
+    )
+    how_far.add_argument(
+        "--hours", type=_non_negative_number, metavar="N", help="by N hours (1.5 is 90 minutes)"
+    )
+    how_far.add_argument(
+        "--days", type=_non_negative_number, metavar="N", help="by N days of 24 hours"
+    )
     how_far.add_argument("--to", type=_instant, metavar="ISO", help="an instant, not in the past")
     how_far.add_argument(
         "--to-next-batch",
@@ -531,17 +493,13 @@ def _add_diagram(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     )
     sub.set_defaults(handler=_diagram)
     sub.add_argument(
-        "--page", action="store_true", help="print the whole Markdown page (docs/lifecycle.md)"
+        "--page",
+        action="store_true",
+        help="print a whole Markdown page: the diagram and the table of every move",
     )
 
 
 # --- output ---------------------------------------------------------------------------------
-
-
-def _say(text: str = "") -> None:
-    """Write a line to stdout at once: a parent process may be waiting for it."""
-    sys.stdout.write(text + "\n")
-    sys.stdout.flush()
 
 
 def _iso(instant: datetime) -> str:
@@ -620,8 +578,10 @@ def _run_server(args: argparse.Namespace, usage: argparse.ArgumentParser, *, loo
     try:
         server = _listen(args, sim, loopback=loopback)
         try:
-            server.start()
+            # The socket listens already: the URL goes first, before uvicorn logs a word, and
+            # a client that connects at once waits in the socket's backlog until it serves.
             _say(server.url)
+            server.start()
             _banner(args, server, demo, loopback=loopback)
             _wait_forever()
         except _StopRequested as stopped:
@@ -741,56 +701,13 @@ def _banner(args: argparse.Namespace, server: LiveServer, demo: str, *, loopback
         lines.append(f"  demo     {demo}")
     if not loopback:
         lines.append("  warning  listening beyond this machine: only sandbox data belongs here")
-    lines += ["  docs     docs/cli.md, docs/lifecycle.md, docs/operations-profile.md", ""]
+    lines += ["  help     okc-sim --help, and okc-sim COMMAND --help for each command", ""]
     lines.append("Ctrl+C stops the server.")
     for line in lines:
         _say(line)
 
 
 # --- clock and advance ----------------------------------------------------------------------
-
-
-def _call(args: argparse.Namespace, method: str, path: str, body: object = None) -> Any:  # noqa: ANN401 - decoded JSON
-    """Send one request to the control API; return the decoded JSON answer.
-
-    Raises:
-        CommandError: the server is not there, or answered with an error.
-    """
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(args.url + path, data=data, method=method)  # noqa: S310 - _base_url allows http(s) only
-    request.add_header("Accept", "application/json")
-    if data is not None:
-        request.add_header("Content-Type", "application/json")
-    if args.admin_token:
-        request.add_header(ADMIN_TOKEN_HEADER, f"Bearer {args.admin_token}")
-    try:
-        with urllib.request.urlopen(request, timeout=CLIENT_TIMEOUT_SECONDS) as response:  # noqa: S310 - as above
-            return json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        raise CommandError(f"{method} {path}: {error.code} {_message(error)}") from None
-    except urllib.error.URLError as error:
-        if isinstance(error.reason, ConnectionRefusedError):
-            raise CommandError(
-                f"no simulator at {args.url} (connection refused): start one with "
-                f"`okc-sim serve`, or give its address with --url or ${URL_ENV}"
-            ) from None
-        raise CommandError(f"cannot reach {args.url}: {error.reason}") from None
-    except (TimeoutError, ConnectionError) as error:
-        raise CommandError(f"cannot reach {args.url}: {error}") from None
-    except json.JSONDecodeError:
-        raise CommandError(
-            f"{method} {path}: the answer is not JSON; is {args.url} okc-sim?"
-        ) from None
-
-
-def _message(error: urllib.error.HTTPError) -> str:
-    """The error body's `message`, else the HTTP reason."""
-    try:
-        body = json.loads(error.read())
-    except (ValueError, OSError):
-        return str(error.reason)
-    message = body.get("message") if isinstance(body, dict) else None
-    return str(message or error.reason)
 
 
 def _clock(args: argparse.Namespace) -> int:
@@ -922,6 +839,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         status: int = args.handler(args)
     except CommandError as error:
         sys.stderr.write(f"okc-sim {args.command}: {error}\n")
+        return 1
+    except BrokenPipeError:
+        # The reader went away (`okc-sim requests | head`): stop quietly, as `cat` would.
+        # Python would report the pipe again when it flushes stdout at exit, unless it
+        # points elsewhere.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
     return status
 

@@ -63,7 +63,7 @@ MARKER = "okc_sim"
 _MARKER_HELP = (
     f"{MARKER}(start={DEFAULT_START!r}, seed=0, profile=None, timezone=None, clients=None, "
     "rate_limit=None): configure the simulator of the okc_sim, okc_client and okc_live "
-    "fixtures (see docs/pytest-plugin.md)"
+    "fixtures"
 )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import queue
@@ -196,13 +197,35 @@ class TestServe:
         assert not url.endswith(":0")
         assert httpx.get(f"{url}/_sim/clock").json()["now"] == START
 
+    def test_url_first_with_stderr_merged(self) -> None:
+        """Read as CI logs read it, stdout and stderr together, the first line is the URL."""
+        process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+            [sys.executable, "-m", "simulator.cli", "serve", *frozen()],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=cli_env(),
+        )
+        first: queue.Queue[str] = queue.Queue()
+        output = process.stdout
+        assert output is not None
+        reader = threading.Thread(target=lambda: first.put(output.readline()), daemon=True)
+        reader.start()
+        try:
+            line = first.get(timeout=WAIT_SECONDS)
+        finally:
+            process.terminate()
+            process.communicate(timeout=WAIT_SECONDS)
+        assert re.fullmatch(r"http://127\.0\.0\.1:\d+\n", line)
+
     def test_banner_names_the_default_client(self, frozen_server: tuple[str, list[str]]) -> None:
-        """The banner shows the default credentials, the clock and the docs."""
+        """The banner shows the default credentials, the clock, and where help is, not a file."""
         text = "\n".join(frozen_server[1])
         assert "integrator@example.com / sandbox" in text
         assert "frozen" in text
         assert NEXT_BATCH in text
-        assert "docs/cli.md" in text
+        assert "okc-sim COMMAND --help" in text
+        assert "docs/" not in text
 
     def test_api_works_over_the_socket(self, frozen_server: tuple[str, list[str]]) -> None:
         """A token and an order creation work against the served URL."""
@@ -491,6 +514,15 @@ class TestDiagram:
         assert result.stdout == mermaid()
 
 
+def all_parsers(parser: argparse.ArgumentParser) -> Iterator[argparse.ArgumentParser]:
+    """A parser and, depth first, every command's parser under it."""
+    yield parser
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                yield from all_parsers(sub)
+
+
 def usage_error(args: list[str], capsys: pytest.CaptureFixture[str]) -> str:
     """Run okc-sim with bad arguments; check it exits 2; return what it wrote to stderr."""
     with pytest.raises(SystemExit) as exited:
@@ -509,6 +541,22 @@ class TestUsage:
             main([*command, "--help"])
         assert exited.value.code == 0
         assert "examples:" in capsys.readouterr().out
+
+    def test_every_option_has_help(self) -> None:
+        """Every option and argument of every command says what it is for."""
+        undocumented = [
+            f"{parser.prog} {action.dest}"
+            for parser in all_parsers(build_parser())
+            for action in parser._actions
+            if action.help is None and not isinstance(action, argparse._SubParsersAction)
+        ]
+        assert undocumented == []
+
+    def test_help_needs_no_checkout(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """No help text sends a reader to a file of the repository (docs/...)."""
+        for parser in all_parsers(build_parser()):
+            parser.print_help()
+            assert "docs/" not in capsys.readouterr().out, parser.prog
 
     def test_version(self, capsys: pytest.CaptureFixture[str]) -> None:
         """--version prints the distribution's version."""

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from payloads import order_payload
 
 from lifecycle import FINAL, Calendar, HistoryProblem, OrderStatus, check_history
 from lifecycle.testing import legal_histories
+from simulator import Simulator
 
 S = OrderStatus
 # 2026-11-24 00:00 in Los Angeles (PST, UTC-8).
@@ -145,3 +148,45 @@ class TestSampled:
             (BATCH + timedelta(days=6), "Pending"),
         ]
         assert HistoryProblem.IMPOSSIBLE_MOVE in problems(entries, complete=complete)
+
+
+class TestWhatTheSimulatorGives:
+    """check_history takes the simulator's history rows and ISO 8601 text as they come."""
+
+    def test_simulator_history_rows(self) -> None:
+        """The rows of Simulator.history() go in as they are, and a legal life passes."""
+        sim = Simulator(start=BEFORE)
+        try:
+            product = sim.list_products()[0]["id"]
+            order_id = sim.create_order(order_payload(product))["id"]
+            sim.advance(to=BATCH)
+            rows = sim.history(order_id)
+        finally:
+            sim.close()
+        assert [row["to"] for row in rows] == ["Pending", "Accepted"]
+        assert isinstance(rows[0]["at"], str)
+        assert check_history(rows) == []
+
+    def test_rows_are_judged_by_where_they_went(self) -> None:
+        """A row counts as (at, to): an acceptance off the batch is found, with its time."""
+        rows: list[dict[str, Any]] = [
+            {"at": "2026-11-24T03:00:00Z", "from": None, "to": "Pending", "event": "create"},
+            {"at": "2026-11-24T09:00:00Z", "from": "Pending", "to": "Accepted", "event": "accept"},
+        ]
+        (violation,) = check_history(rows)
+        assert violation.problem is HistoryProblem.ACCEPTED_OFF_BATCH
+        assert violation.at == BATCH + timedelta(hours=1)
+
+    def test_iso_text_pairs(self) -> None:
+        """(ISO 8601 text, status) pairs pass like (datetime, status) pairs; offsets count."""
+        entries = [
+            ("2026-11-23T22:00:00-05:00", "Pending"),
+            ("2026-11-24T00:00:00-08:00", "Accepted"),
+        ]
+        assert check_history(entries) == []
+
+    @pytest.mark.parametrize("at", ["yesterday", "2026-11-24T08:00:00", 1_764_000_000])
+    def test_bad_time_names_the_entry(self, at: object) -> None:
+        """Text that is not an instant with an offset raises ValueError naming the entry."""
+        with pytest.raises(ValueError, match=r"History entry 1: 'at'"):
+            check_history([(BEFORE, "Pending"), (at, "Accepted")])  # type: ignore[list-item]

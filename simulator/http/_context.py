@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from datetime import UTC, datetime
+from email.utils import format_datetime
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -70,6 +71,12 @@ class Visit:
 def iso_utc(at: datetime) -> str:
     """ISO 8601 in UTC with a `Z`, as every instant the API writes."""
     return at.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+@functools.lru_cache(maxsize=1024)
+def http_date(at: datetime) -> str:
+    """HTTP's own date format (RFC 9110 IMF-fixdate), e.g. "Mon, 02 Mar 2026 17:00:00 GMT"."""
+    return format_datetime(at.astimezone(UTC).replace(microsecond=0), usegmt=True)
 
 
 def attach_visit(scope: Scope, visit: Visit) -> None:

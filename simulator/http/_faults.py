@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -89,9 +88,10 @@ async def drop_connection(send: Send) -> None:
         ConnectionResetError: the connection's transport is out of reach.
     """
     owner = getattr(send, "__self__", None)
-    transport = getattr(owner, "transport", None)
-    if not isinstance(transport, asyncio.WriteTransport):
+    # Duck-typed: uvloop's transports abort like asyncio's but do not subclass them.
+    abort = getattr(getattr(owner, "transport", None), "abort", None)
+    if not callable(abort):
         raise ConnectionResetError("The simulator dropped the connection (an injected fault).")
-    transport.abort()
+    abort()
     # One turn of the loop runs the server's connection_lost, so it knows not to answer.
     await anyio.lowlevel.checkpoint()

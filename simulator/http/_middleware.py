@@ -16,7 +16,7 @@ from starlette.responses import JSONResponse
 from simulator import Unauthorized
 from simulator.http._auth import admin_refusal, bearer_token
 from simulator.http._body import declared_size_refusal
-from simulator.http._context import Visit, attach_visit, iso_utc
+from simulator.http._context import Visit, attach_visit, http_date, iso_utc
 from simulator.http._errors import ApiError, error_body, error_response
 from simulator.http._faults import delay, fault_response, mark_dropped
 from simulator.http._journal import JournalEntry
@@ -239,9 +239,13 @@ class SimMiddleware:
         return None
 
 
-def _seconds(text: str | None) -> int | None:
-    """A `Retry-After` given in seconds, or None."""
-    return int(text) if text is not None and text.isascii() and text.isdigit() else None
+def _stamp_sim_time(headers: MutableHeaders, now: datetime) -> None:
+    """Date the response by the simulated clock, in both X-Sim-Time and HTTP's own `Date`.
+
+    A client that takes its polling watermark from `Date` then sees what the world sees.
+    """
+    headers["X-Sim-Time"] = iso_utc(now)
+    headers["Date"] = http_date(now)
 
 
 async def _discard(_message: Message) -> None:
@@ -278,7 +282,7 @@ class _Framing:
             if now is None:
                 # The world must catch up first, which may take long: off the event loop.
                 now = await run_in_threadpool(lambda: self._server.sim.now)
-            headers["X-Sim-Time"] = iso_utc(now)
+            _stamp_sim_time(headers, now)
             if self.verdict is not None:
                 for name, value in self.verdict.headers().items():
                     headers[name] = value
@@ -286,11 +290,17 @@ class _Framing:
                 for name, value in self.fault.headers().items():
                     headers[name] = value
             if self.status == 429:
-                self.retry_after = _seconds(headers.get("retry-after"))
+                self.retry_after = self._retry_after()
         elif message["type"] == "http.response.body" and self._head:
             # A HEAD response keeps the GET's headers (Content-Length included) but no body.
             message = {**message, "body": b""}
         await self._send(message)
+
+    def _retry_after(self) -> int | None:
+        """The wait a 429 asks for: the rate limiter's, or an injected fault's."""
+        if self.verdict is not None and not self.verdict.allowed:
+            return self.verdict.retry_after
+        return None if self.fault is None else self.fault.retry_after
 
     def forget_answer_time(self) -> None:
         """Time passed after the handler (a fault's delay): X-Sim-Time must be read afresh."""

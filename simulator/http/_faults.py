@@ -12,7 +12,7 @@ import random
 import re
 import threading
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal, TypeGuard, cast
 
 import anyio
@@ -20,6 +20,7 @@ import anyio.lowlevel
 import attrs
 from starlette.responses import JSONResponse
 
+from lifecycle._instant import MalformedInstant, parse_instant
 from simulator.http._context import iso_utc
 from simulator.http._errors import Problem, error_body
 
@@ -572,9 +573,10 @@ class _Reader:
             return self._for_seconds(seconds, now)
         if until is None:
             return None
-        at = _instant(until)
-        if at is None:
-            self.problem("until", "malformed", "'until' must be ISO 8601 with a zone ('Z').")
+        try:
+            at = parse_instant(until, "until")
+        except MalformedInstant as error:
+            self.problem(error.field, error.code, error.message)
             return None
         if at <= now:
             self.problem("until", "malformed", f"'until' must be after now ({iso_utc(now)}).")
@@ -590,17 +592,6 @@ class _Reader:
             )
             return None
         return now + timedelta(seconds=seconds)
-
-
-def _instant(value: object) -> datetime | None:
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value.strip())
-        except ValueError:
-            return None
-    if not isinstance(value, datetime) or value.tzinfo is None:
-        return None
-    return value.astimezone(UTC)
 
 
 def _route_problem(route: object) -> str | None:

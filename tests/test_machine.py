@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import attrs
 import pytest
 from hypothesis import given
@@ -144,8 +146,9 @@ class TestApplyBulk:
 
     def test_moves_pending_and_refuses_others(self) -> None:
         """The batch accepts Pending orders and reports the rest, in input order."""
-        orders = [Record(s) for s in (OrderStatus.PENDING, OrderStatus.ON_HOLD, "Pending")]
-        moved, refused = apply_bulk(orders, Event.ACCEPT)  # type: ignore[arg-type]
+        statuses: list[Any] = [OrderStatus.PENDING, OrderStatus.ON_HOLD, "Pending"]
+        orders = [Record(s) for s in statuses]
+        moved, refused = apply_bulk(orders, Event.ACCEPT)
         assert [o.status for o in moved] == [OrderStatus.ACCEPTED, OrderStatus.ACCEPTED]
         assert refused == [orders[1]]
         assert orders[1].status is OrderStatus.ON_HOLD

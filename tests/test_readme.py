@@ -40,7 +40,8 @@ class TestReadme:
 def curl_session() -> str:
     """The README's curl session, from the token request to the cancel, as a bash script."""
     text = README.read_text(encoding="utf-8")
-    block = next(b for b in re.findall(r"```sh\n(.*?)```", text, re.DOTALL) if "TOKEN=" in b)
+    blocks: list[str] = re.findall(r"```sh\n(.*?)```", text, re.DOTALL)
+    block = next(b for b in blocks if "TOKEN=" in b)
     return "set -euo pipefail\n" + block
 
 

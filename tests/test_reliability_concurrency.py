@@ -21,7 +21,7 @@ import itertools
 import os
 import random
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -155,6 +155,11 @@ def client_thread(url: str, run: Run, thread: int, credentials: tuple[str, str])
                 worker.send("list", "GET", "/v2/orders", params={"limit": "250"})
 
 
+def _done(run: Run, count: int) -> Callable[[], bool]:
+    """Whether the clients have made at least `count` calls, asked when called."""
+    return lambda: run.done >= count
+
+
 def advancer_thread(url: str, run: Run) -> None:
     """Advance the clock half an hour at a time, spread evenly over the clients' work."""
     total = THREADS * ITERATIONS
@@ -163,9 +168,7 @@ def advancer_thread(url: str, run: Run) -> None:
         for step in range(ADVANCES):
             with run.progress:
                 # Waits for the clients' progress, not for real time to pass.
-                run.progress.wait_for(
-                    lambda s=step: run.done >= s * total // ADVANCES, WAIT_SECONDS
-                )
+                run.progress.wait_for(_done(run, step * total // ADVANCES), WAIT_SECONDS)
             worker.send("advance", "POST", "/_sim/clock/advance", json={"seconds": STEP_SECONDS})
 
 

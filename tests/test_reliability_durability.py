@@ -21,7 +21,7 @@ import sqlite3
 import threading
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import httpx
@@ -30,6 +30,9 @@ from reliability_support import drain, order_body, record_figures, start_serve, 
 from test_http_support import EMAIL, PASSWORD
 
 from lifecycle import check_history
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 KILLS = 3
 START = "2026-03-02T12:00:00Z"
@@ -223,6 +226,11 @@ def integrity(db: Path) -> str:
     return str(verdict)
 
 
+def _acked(ledger: Ledger, count: int) -> Callable[[], bool]:
+    """Whether the ledger holds at least `count` acknowledged writes, asked when called."""
+    return lambda: ledger.acked >= count
+
+
 @pytest.fixture(scope="module")
 def killed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Ledger, list[Verdict]]:
     """Run the write load, SIGKILL the server KILLS times, verifying after every restart."""
@@ -244,7 +252,7 @@ def killed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Ledger, list[Verdi
                 thread.start()
             target = ledger.acked + rng.randint(30, 90)
             with ledger.progress:
-                assert ledger.progress.wait_for(lambda t=target: ledger.acked >= t, WAIT_SECONDS)
+                assert ledger.progress.wait_for(_acked(ledger, target), WAIT_SECONDS)
             process.send_signal(signal.SIGKILL)
             process.wait(WAIT_SECONDS)
             for thread in threads:

@@ -532,8 +532,8 @@ class TestControlLock:
         sim, app, ids, client_token = locked
         api = Api(app)
         url = control_url(path, ids)
-        body = {"json": {}} if method == "POST" else {}
-        refusals = {
+        body: dict[str, Any] = {"json": {}} if method == "POST" else {}
+        refusals: dict[int, list[dict[str, str]]] = {
             401: [{}],
             403: [
                 {"X-Admin-Token": "guess"},

@@ -40,7 +40,8 @@ class TestOrderStatus:
 
     def test_is_a_string(self) -> None:
         """A status compares equal to its API string, for JSON and SQL."""
-        assert OrderStatus.ON_HOLD == "On Hold"
+        status: str = OrderStatus.ON_HOLD
+        assert status == "On Hold"
         assert OrderStatus("Canceled by OKC") is OrderStatus.CANCELED_BY_OKC
 
     def test_groups(self) -> None:

@@ -996,7 +996,7 @@ def mutate(data: st.DataObject, document: object) -> object:
     if isinstance(at(document, path), dict) and data.draw(st.booleans()):
         name = data.draw(st.sampled_from(MEMBER_NAMES) | st.text(max_size=4))
         return changed(document, (*path, name), data.draw(st.sampled_from(BOUNDARY_VALUES)))
-    if path and data.draw(st.booleans()):
+    if bool(path) and data.draw(st.booleans()):
         return changed(document, path, DROP)
     return changed(document, path, data.draw(st.sampled_from(BOUNDARY_VALUES)))
 
@@ -1047,7 +1047,8 @@ class TestCreateFastPath:
         objects = [path for path in spots(base) if isinstance(at(base, path), dict)]
         for path in objects:
             for name in MEMBER_NAMES:
-                for value in ("x", None, 1, PRODUCT, "Morning", []):
+                values: tuple[object, ...] = ("x", None, 1, PRODUCT, "Morning", [])
+                for value in values:
                     document = changed(base, (*path, name), value)
                     assert outcome(validate_create, document) == walked_only(document), (
                         path,

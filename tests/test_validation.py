@@ -14,6 +14,13 @@ from hypothesis import strategies as st
 from lifecycle import _validation
 from lifecycle._errors import UpdateRejected, Violation, ViolationCode
 from lifecycle._status import OrderStatus
+from lifecycle._strategies import (
+    broken_field_values,
+    client_status_targets,
+    disallowed_status_values,
+    random_field_names,
+    valid_field_values,
+)
 from lifecycle._table import DEST, Event
 from lifecycle._validation import (
     CREATE_FIELDS,
@@ -26,14 +33,9 @@ from lifecycle._validation import (
     validate_update,
 )
 from lifecycle.testing import (
-    broken_field_values,
-    client_status_targets,
     create_payloads,
-    disallowed_status_values,
     invalid_update_payloads,
     order_statuses,
-    random_field_names,
-    valid_field_values,
     valid_update_payloads,
 )
 

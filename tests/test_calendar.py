@@ -143,7 +143,7 @@ class TestAwareInputs:
     )
     def test_naive_datetime_rejected(self, call: Callable[[dt.datetime], object]) -> None:
         """A naive datetime raises ValueError at call time, saying it needs a zone."""
-        naive = dt.datetime(2026, 1, 1, 12)  # noqa: DTZ001 - the naive input under test
+        naive = dt.datetime(2026, 1, 1, 12)
         with pytest.raises(ValueError, match=r"Naive datetime .* has no time zone"):
             call(naive)
 
@@ -625,8 +625,8 @@ fixed_offsets = st.integers(min_value=-(24 * 60 - 1), max_value=24 * 60 - 1).map
     lambda minutes: dt.timezone(dt.timedelta(minutes=minutes))
 )
 instants = st.datetimes(
-    min_value=dt.datetime(2000, 1, 1),  # noqa: DTZ001 - hypothesis bounds are naive
-    max_value=dt.datetime(2100, 12, 31),  # noqa: DTZ001 - hypothesis bounds are naive
+    min_value=dt.datetime(2000, 1, 1),
+    max_value=dt.datetime(2100, 12, 31),
     timezones=st.one_of(fixed_offsets, st.timezones()),
 )
 # Each calendar with the stdlib zone that serves as its oracle.

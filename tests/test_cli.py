@@ -58,7 +58,7 @@ def cli_env(**extra: str) -> dict[str, str]:
 
 def run_cli(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     """Run `okc-sim ARGS` to completion in a subprocess."""
-    return subprocess.run(  # noqa: S603 - our own interpreter and module
+    return subprocess.run(
         [sys.executable, "-m", "simulator.cli", *args],
         capture_output=True,
         text=True,
@@ -73,7 +73,7 @@ class Served:
 
     def __init__(self, *args: str) -> None:
         """Start `okc-sim serve ARGS`."""
-        self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+        self.process = subprocess.Popen(
             [sys.executable, "-m", "simulator.cli", "serve", *args],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -320,7 +320,7 @@ class TestServeRefusals:
         self, capsys: pytest.CaptureFixture[str]
     ) -> None:
         """--host beyond loopback without --admin-token exits 2, naming the flag."""
-        err = usage_error(["serve", "--host", "0.0.0.0", "--port", "0"], capsys)  # noqa: S104
+        err = usage_error(["serve", "--host", "0.0.0.0", "--port", "0"], capsys)
         assert "--admin-token is required" in err
 
     def test_port_in_use_exits_1(self, capsys: pytest.CaptureFixture[str]) -> None:

@@ -58,7 +58,7 @@ class TestCurlSession:
             script = curl_session().replace("http://127.0.0.1:8080", server.url)
             path = tmp_path / "session.sh"
             path.write_text(script, encoding="utf-8")
-            done = subprocess.run(  # noqa: S603 - our own script, run by the system's bash
+            done = subprocess.run(
                 ["/bin/bash", str(path)], capture_output=True, text=True, timeout=60, check=False
             )
         assert done.returncode == 0, done.stderr

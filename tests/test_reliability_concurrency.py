@@ -117,7 +117,7 @@ class Worker:
 
 def client_thread(url: str, run: Run, thread: int, credentials: tuple[str, str]) -> None:
     """Create, update, hold, release, cancel and read orders of one tenant's shared pool."""
-    rng = random.Random(thread)  # noqa: S311 - a workload, not a secret
+    rng = random.Random(thread)
     email, password = credentials
     pool = run.pools[email]
     with httpx.Client(base_url=url, timeout=WAIT_SECONDS) as client:

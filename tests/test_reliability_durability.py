@@ -76,7 +76,7 @@ class Ledger:
 
 def writer(url: str, ledger: Ledger, seed: int, mine: list[str]) -> None:
     """Write until the server dies: creates, note changes, cancels, clock advances."""
-    rng = random.Random(seed)  # noqa: S311 - a workload, not a secret
+    rng = random.Random(seed)
     with httpx.Client(base_url=url, timeout=WAIT_SECONDS) as client:
         try:
             _login(client)
@@ -237,7 +237,7 @@ def killed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Ledger, list[Verdi
     db = tmp_path_factory.mktemp("durability") / "world.sqlite"
     ledger = Ledger()
     verdicts: list[Verdict] = []
-    rng = random.Random(2026)  # noqa: S311 - where to kill, reproducibly
+    rng = random.Random(2026)
     orders: list[list[str]] = [[] for _ in range(WRITERS)]
     for cycle in range(KILLS):
         process, url = serve(db)

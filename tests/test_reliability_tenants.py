@@ -561,7 +561,7 @@ class TestControlLockOverASocket:
         """Bound beyond loopback, /_sim needs the token from every caller; /v2 works as usual."""
         process, url = start_serve(
             "--host",
-            "0.0.0.0",  # noqa: S104 - the point of the test; we connect on 127.0.0.1 only
+            "0.0.0.0",
             "--port",
             "0",
             "--admin-token",

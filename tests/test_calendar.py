@@ -841,7 +841,7 @@ def _micros(at: dt.datetime) -> int:
 class TestBusinessTickAfterHoursMicros:
     """The integer form, answered from kept walks, is the two-step datetime form in any zone."""
 
-    @settings(max_examples=400)
+    @settings(max_examples=200)
     @given(
         zone=st.sampled_from(sorted(_KEPT)),
         at=st.one_of(

@@ -186,6 +186,7 @@ def frozen_server() -> Iterator[tuple[str, list[str]]]:
         server.kill()
 
 
+@pytest.mark.slow
 class TestServe:
     """`okc-sim serve` as a user runs it: a real process on a real socket."""
 
@@ -484,6 +485,7 @@ class TestDiagram:
         assert main(["diagram", "--page"]) == 0
         assert capsys.readouterr().out == lifecycle_page()
 
+    @pytest.mark.slow
     def test_as_a_subprocess(self) -> None:
         """The module runs as a program and prints the same diagram."""
         result = run_cli("diagram")

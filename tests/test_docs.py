@@ -47,6 +47,8 @@ import pytest
 
 from simulator import Simulator
 
+pytestmark = pytest.mark.slow  # the docs pages' examples, in subprocesses and a MkDocs build
+
 if TYPE_CHECKING:
     from collections.abc import Iterator
     from types import CodeType

@@ -18,6 +18,8 @@ import pytest
 from lifecycle import check_history
 from simulator import Simulator
 
+pytestmark = pytest.mark.slow  # SIGKILLs writer subprocesses
+
 TESTS = Path(__file__).parent
 WRITER = TESTS / "durability_writer.py"
 ROOT = TESTS.parent

@@ -282,6 +282,7 @@ class TestSimSettings:
 class TestImport:
     """What loading the plugin costs a session that does not use it."""
 
+    @pytest.mark.slow
     def test_imports_without_httpx_or_the_simulator(self) -> None:
         """The plugin loads without httpx, and without the server's stack."""
         script = (

@@ -45,6 +45,7 @@ def curl_session() -> str:
     return "set -euo pipefail\n" + block
 
 
+@pytest.mark.slow
 class TestCurlSession:
     """The README's curl session works as written against a real server on a real socket."""
 

@@ -35,6 +35,8 @@ from lifecycle import check_history
 from simulator import Simulator
 from simulator._server import LiveServer
 
+pytestmark = pytest.mark.slow  # a load of clients over a real socket
+
 THREADS = 16
 ITERATIONS = 90 if os.environ.get("CI") else 60
 """Operations per client thread."""

@@ -31,6 +31,8 @@ from test_http_support import EMAIL, PASSWORD
 
 from lifecycle import check_history
 
+pytestmark = pytest.mark.slow  # SIGKILLs an `okc-sim serve` subprocess under load
+
 if TYPE_CHECKING:
     from collections.abc import Callable
 

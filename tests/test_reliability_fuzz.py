@@ -39,6 +39,8 @@ from test_http_support import EMAIL, PASSWORD, new_sim
 
 from simulator.http import create_app
 
+pytestmark = pytest.mark.slow  # fuzzes every operation with Schemathesis
+
 if TYPE_CHECKING:
     from collections.abc import Iterator, MutableMapping
 

@@ -554,6 +554,7 @@ class TestControlLock:
             assert response.status_code not in {401, 403}, response.text
 
 
+@pytest.mark.slow
 class TestControlLockOverASocket:
     """`okc-sim serve --host 0.0.0.0 --admin-token`: the lock on a real server."""
 

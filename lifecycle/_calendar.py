@@ -165,6 +165,10 @@ class _Kept(Generic[_K, _V]):
         """How many answers are kept."""
         return len(self._values)
 
+    def __reduce__(self) -> tuple[type[_Kept[_K, _V]], tuple[int]]:
+        """Copy or pickle as an empty map: the answers are worked out again, the lock is new."""
+        return _Kept, (self.limit,)
+
 
 @attrs.frozen
 class Calendar:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import math
+import pickle
 import re
 import sys
 import threading
@@ -957,6 +959,15 @@ class TestUnderThreads:
 
 class TestKept:
     """The bounded map behind both caches."""
+
+    def test_calendar_copies_and_pickles(self) -> None:
+        """A calendar that has kept answers deep-copies and pickles; the copy answers the same."""
+        calendar = Calendar.pacific(_HOLIDAYS)
+        start = _micros(utc(2026, 11, 2, 8))
+        tick = calendar.business_tick_after_hours_micros(start, 30.0)
+        for copied in (copy.deepcopy(calendar), pickle.loads(pickle.dumps(calendar))):  # noqa: S301
+            assert copied == calendar
+            assert copied.business_tick_after_hours_micros(start, 30.0) == tick
 
     def test_forgets_the_oldest_past_its_limit(self) -> None:
         """A third key pushes out the first; replacing a kept key pushes out nothing."""

@@ -33,6 +33,7 @@ import textwrap
 import threading
 import time
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from _bench import create_request, machine_line
@@ -108,7 +109,7 @@ def wait_for(port: int, deadline: float = 30.0) -> None:
     raise RuntimeError(f"nothing listens on port {port}")
 
 
-def call(conn: http.client.HTTPConnection, method: str, path: str, **kw: object) -> dict:
+def call(conn: http.client.HTTPConnection, method: str, path: str, **kw: object) -> dict[str, Any]:
     """One request on a keep-alive connection; the decoded JSON answer."""
     conn.request(method, path, **kw)  # type: ignore[arg-type]
     response = conn.getresponse()
@@ -136,7 +137,7 @@ def uvicorn_stack() -> str:
 
 def python_load(
     port: int, paths: list[str], headers: dict[str, str], seconds: float, connections: int
-) -> dict:
+) -> dict[str, Any]:
     """Hit the paths round-robin from `connections` threads for `seconds`; rate and latency."""
     latencies: list[list[float]] = [[] for _ in range(connections)]
     errors = [0] * connections
@@ -178,7 +179,7 @@ def python_load(
 
 def wrk_load(
     port: int, paths: list[str], headers: dict[str, str], seconds: float, connections: int
-) -> dict:
+) -> dict[str, Any]:
     """The same measurement with wrk (two threads); its script reports the figures."""
     lua_headers = "\n".join(
         f"wrk.headers[{json.dumps(name)}] = {json.dumps(value)}" for name, value in headers.items()
@@ -219,7 +220,7 @@ def wrk_load(
     }
 
 
-def combine(rounds: list[dict]) -> dict:
+def combine(rounds: list[dict[str, Any]]) -> dict[str, Any]:
     """One scenario's rounds together: the overall rate, the median p50, the highest p99."""
     count = sum(part["count"] for part in rounds)
     return {
@@ -231,7 +232,7 @@ def combine(rounds: list[dict]) -> dict:
     }
 
 
-def start_bare(orders: dict[str, dict]) -> tuple[subprocess.Popen[str], int]:
+def start_bare(orders: dict[str, dict[str, Any]]) -> tuple[subprocess.Popen[str], int]:
     """The bare Starlette app on a free port, serving `orders` from a dict."""
     port = free_port()
     bare = subprocess.Popen(  # noqa: S603 - our own interpreter
@@ -279,7 +280,7 @@ def start_sim(clock: str) -> tuple[subprocess.Popen[str], int]:
     return sim, port
 
 
-def seed(port: int, orders: int) -> tuple[dict[str, str], dict[str, dict]]:
+def seed(port: int, orders: int) -> tuple[dict[str, str], dict[str, dict[str, Any]]]:
     """Log in and create the orders; the auth header and the orders by id."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     json_headers = {"Content-Type": "application/json"}
@@ -343,7 +344,7 @@ def main() -> None:
         }
         for target, paths, headers in scenarios.values():
             load(target, paths, headers, WARM_UP_SECONDS, args.connections)
-        rounds: dict[str, list[dict]] = {name: [] for name in scenarios}
+        rounds: dict[str, list[dict[str, Any]]] = {name: [] for name in scenarios}
         for _ in range(args.rounds):
             for name, (target, paths, headers) in scenarios.items():
                 rounds[name].append(load(target, paths, headers, args.seconds, args.connections))
@@ -358,7 +359,7 @@ def main() -> None:
     report(args, runs)
 
 
-def report(args: argparse.Namespace, runs: dict[str, dict]) -> None:
+def report(args: argparse.Namespace, runs: dict[str, dict[str, Any]]) -> None:
     """Print the table and the target lines."""
     base = runs["bare Starlette GET /orders/{id}"]["rps"]
     print(

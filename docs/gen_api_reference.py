@@ -3,7 +3,6 @@
 Run `python docs/gen_api_reference.py` whenever `docs/openapi.json` changes (`--check` only
 says whether the page is current); `tests/test_api_reference.py` fails while it is not.
 """
-# ruff: noqa: INP001 - a script next to the pages it writes, not part of a package
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
 """MkDocs hook: publish the repository's CHANGELOG.md as the site's `changelog.md` page."""
-# ruff: noqa: INP001 - loaded by MkDocs from mkdocs.yml, not imported as a package
 
 from __future__ import annotations
 

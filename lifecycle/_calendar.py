@@ -5,12 +5,13 @@ Everything runs on wall-clock time in one zone (Pacific by default); time is alw
 
 from __future__ import annotations
 
-import bisect
 import datetime as dt
 import functools
 import math
 import re
-from typing import TYPE_CHECKING, NamedTuple, TypeAlias
+import threading
+from bisect import bisect_left, bisect_right
+from typing import TYPE_CHECKING, Generic, NamedTuple, TypeAlias, TypeVar
 
 import attrs
 import pendulum
@@ -48,12 +49,16 @@ _FIXED_OFFSET = re.compile(r"UTC([+-])(\d{1,2})(?::(\d{2}))?")
 # Enough for two centuries of days, or seven years of hourly windows, per zone and clock.
 _CACHE_SIZE = 1 << 16
 _WORK_STARTS = 4096
-"""Most start instants whose business time a calendar keeps (`Calendar._work_from`)."""
+"""Most start instants whose business time a calendar keeps (`Calendar._work`)."""
 _MICROS_PER_HOUR = 3_600_000_000
 _WORK_HORIZON = 31 * 24 * _MICROS_PER_HOUR
-"""The longest work, in microseconds of business time, that a kept `_WorkFrom` answers."""
+"""The longest work, in microseconds of business time, whose walk a calendar keeps."""
+_MAX_SKIPS = 7
+"""Skips to a next business day before a stretch opens: one, or more where dates are skipped."""
 
 _Zone: TypeAlias = pendulum.Timezone | pendulum.FixedTimezone
+_K = TypeVar("_K")
+_V = TypeVar("_V")
 
 
 class EditWindowClosed(LifecycleError):
@@ -106,7 +111,7 @@ class _Window(NamedTuple):
 
 
 class _WorkFrom(NamedTuple):
-    """The business time after one start instant, as far as it has been worked out.
+    """The business time after one start instant, as far as it has been walked.
 
     In integer microseconds since the epoch. Work begun at the start runs through one stretch
     of business time per business day: stretch `i` opens at `opens[i]` (the start itself, or
@@ -119,8 +124,50 @@ class _WorkFrom(NamedTuple):
     opens: tuple[int, ...]
     worked: tuple[int, ...]
     ticks: tuple[int, ...]
-    cursor: dt.timedelta
+    cursor: int
     """Where the next stretch is sought: the end of the last one (or the start)."""
+
+
+class _Kept(Generic[_K, _V]):
+    """A bounded map of worked-out answers that threads share; past its limit the oldest goes.
+
+    Safe under threads because the values are immutable and only `keep` changes the map, under
+    a lock: two threads never evict at once, and nothing iterates the dict while another thread
+    changes it. `get` takes no lock: one dict look-up is atomic (under the GIL, and under the
+    free-threaded build's per-dict lock), so a reader sees no value or a whole one. Two threads
+    missing the same key both work it out and keep equal answers, which is harmless.
+    """
+
+    __slots__ = ("_lock", "_values", "get", "limit")
+
+    def __init__(self, limit: int) -> None:
+        """Start empty.
+
+        Args:
+            limit: the most entries kept.
+        """
+        self.limit = limit
+        self._values: dict[_K, _V] = {}
+        self._lock = threading.Lock()
+        self.get = self._values.get
+        """The kept value for a key, or None: the dict's own method, for speed."""
+
+    def keep(self, key: _K, value: _V) -> _V:
+        """Keep (or replace) one answer, forgetting the oldest past the limit; return it."""
+        with self._lock:
+            if key not in self._values and len(self._values) >= self.limit:
+                # Dicts keep insertion order, so this forgets the oldest key.
+                del self._values[next(iter(self._values))]
+            self._values[key] = value
+        return value
+
+    def __len__(self) -> int:
+        """How many answers are kept."""
+        return len(self._values)
+
+    def __reduce__(self) -> tuple[type[_Kept[_K, _V]], tuple[int]]:
+        """Copy or pickle as an empty map: the answers are worked out again, the lock is new."""
+        return _Kept, (self.limit,)
 
 
 @attrs.frozen
@@ -142,8 +189,10 @@ class Calendar:
     _tz: _Zone = attrs.field(init=False, repr=False, eq=False)
     _batches: _Clock = attrs.field(init=False, repr=False, eq=False)
     _ticks: _Clock = attrs.field(init=False, repr=False, eq=False)
-    _work: dict[int, _WorkFrom] = attrs.field(init=False, repr=False, eq=False, factory=dict)
-    """The business time worked out from each recent start (`business_tick_after_hours_micros`)."""
+    _work: _Kept[int, _WorkFrom] = attrs.field(
+        init=False, repr=False, eq=False, factory=lambda: _Kept(_WORK_STARTS)
+    )
+    """The business time walked from each recent start (`_work_ends`)."""
 
     def __attrs_post_init__(self) -> None:
         """Resolve the zone once, so a bad name fails here rather than at first use."""
@@ -425,14 +474,13 @@ class Calendar:
         Raises:
             ValueError: `at` is naive, or `hours` is negative or not finite.
         """
-        return pendulum.instance(_PENDULUM_EPOCH + self._business_hours_later(at, hours))
+        return _utc_instant(self._work_ends(_micros(at), hours)[0])
 
     def business_tick_after_hours(self, at: dt.datetime, hours: float) -> dt.datetime:
         """Find the first business tick strictly after `hours` business hours from an instant.
 
         When work of that length, started at `at`, shows up at the status ticks: the same as
-        `next_business_tick(add_business_hours(at, hours))`, computed without building the
-        intermediate instant.
+        `next_business_tick(add_business_hours(at, hours))`, computed in one walk.
 
         Args:
             at: an aware instant.
@@ -444,16 +492,13 @@ class Calendar:
         Raises:
             ValueError: `at` is naive, or `hours` is negative or not finite.
         """
-        return self._business_tick_after(self._business_hours_later(at, hours))
+        return _utc_instant(self._work_ends(_micros(at), hours)[1])
 
     def business_tick_after_hours_micros(self, at: int, hours: float) -> int:
         """`business_tick_after_hours` on integer microseconds since the Unix epoch (UTC).
 
-        The same answer, for callers that keep instants as integers and ask often from a few
-        starts (the simulator asks once per order, with a random length of work). The
-        business days after each start are worked out once (`_WorkFrom`), so an answer is
-        two bisections rather than a walk through the days. Work longer than
-        `_WORK_HORIZON` is walked through day by day, as `business_tick_after_hours` does.
+        For callers that keep instants as integers (the simulator asks once per order, from a
+        few starts, with a random length of work).
 
         Args:
             at: the start, in microseconds since the epoch.
@@ -465,84 +510,69 @@ class Calendar:
         Raises:
             ValueError: `hours` is negative or not finite.
         """
+        return self._work_ends(at, hours)[1]
+
+    def _work_ends(self, at: int, hours: float) -> tuple[int, int]:
+        """When work of `hours` business hours begun at `at` ends, and the next business tick.
+
+        Both in microseconds since the epoch; the tick is the first strictly after the end.
+        The business days after each recent start are walked once and kept (`_WorkFrom`), so
+        a repeated start costs two bisections. Work longer than `_WORK_HORIZON` is walked
+        but not kept.
+        """
         if not math.isfinite(hours) or hours < 0:
             raise ValueError(f"add_business_hours needs a finite hours >= 0, got {hours!r}.")
         remaining = _hours_in_micros(hours)
-        if remaining > _WORK_HORIZON:
-            # Long work: walk through the days rather than keep them.
-            start = _EPOCH + dt.timedelta(microseconds=at)
-            tick = self._business_tick_after(self._business_hours_later(start, hours))
-            return _since_epoch(tick) // _MICROSECOND
-        work = self._work.get(at) or self._work_from(at)
+        work = self._work.get(at)
+        if work is None or work.worked[-1] < remaining:
+            work = self._walk(at, work, remaining)
         if remaining:
-            while work.worked[-1] < remaining:
-                work = self._work_further(at, work)
             # The stretch in which the work ends: it ends at a day's end, not the next
-            # business day's start, when it fills its stretch exactly (`_business_hours_later`).
-            i = bisect.bisect_left(work.worked, remaining)
+            # business day's start, when it fills its stretch exactly.
+            i = bisect_left(work.worked, remaining)
             end = work.opens[i] + remaining - (work.worked[i - 1] if i else 0)
         else:
             end = at
-        # The first business tick strictly after `end`, which may lie in a later stretch.
-        while (k := bisect.bisect_right(work.ticks, end)) == len(work.ticks):
-            work = self._work_further(at, work)
-        return work.ticks[k]
+        # The first business tick after the end may lie in a stretch not yet walked; every
+        # business day's stretch holds ticks, so this walks one or two stretches at most.
+        while (k := bisect_right(work.ticks, end)) == len(work.ticks):
+            work = self._walk(at, work, work.worked[-1] + 1)
+        return end, work.ticks[k]
 
-    def _work_from(self, at: int) -> _WorkFrom:
-        """Start keeping the business time after `at`: its first stretch, and the next."""
-        if len(self._work) >= _WORK_STARTS:
-            # Dicts keep insertion order, so this forgets the oldest start.
-            del self._work[next(iter(self._work))]
-        start = dt.timedelta(microseconds=at)
-        work = self._work_further(at, _WorkFrom((), (), (), start))
-        return self._work_further(at, work)
+    def _walk(self, at: int, work: _WorkFrom | None, remaining: int) -> _WorkFrom:
+        """Walk the business days after `at` until `remaining` of business time has passed.
 
-    def _work_further(self, at: int, work: _WorkFrom) -> _WorkFrom:
-        """Add the next stretch of business time to a start's record, and keep the new record.
-
-        Walks the days exactly as `_business_hours_later` does: a non-business day is skipped
-        to the next business day's first instant; a business day's stretch ends at the next
-        batch (midnight).
+        The one walk over business days: from the cursor, a non-business day is skipped to
+        the next business day's first instant, and a business day's stretch runs to the next
+        batch (midnight). Starts from `work`, the record kept so far, if any.
         """
+        work = work or _WorkFrom((), (), (), at)
+        opens, worked, ticks = list(work.opens), list(work.worked), list(work.ticks)
         cursor = work.cursor
-        day = self._batches.at_or_before(cursor).day
-        if not self.is_business_day(day):
-            cursor = self._start_of(self.next_business_day(day)).since_epoch
-        day_end = self._batches.next_after(cursor).since_epoch
-        ticks: list[int] = []
-        tick = self._ticks.next_after(cursor - _MICROSECOND)
+        while not worked or worked[-1] < remaining:
+            cursor = self._stretch(cursor, opens, worked, ticks)
+        longer = _WorkFrom(tuple(opens), tuple(worked), tuple(ticks), cursor)
+        if remaining <= _WORK_HORIZON:
+            self._work.keep(at, longer)
+        return longer
+
+    def _stretch(self, cursor: int, opens: list[int], worked: list[int], ticks: list[int]) -> int:
+        """Add the first stretch of business time at or after `cursor`; return where it ends."""
+        since = dt.timedelta(microseconds=cursor)
+        for _ in range(_MAX_SKIPS):
+            day = self._batches.at_or_before(since).day
+            if self.is_business_day(day):
+                break
+            since = self._start_of(self.next_business_day(day)).since_epoch
+        day_end = self._batches.next_after(since).since_epoch
+        tick = self._ticks.next_after(since - _MICROSECOND)
         while tick.since_epoch < day_end:
             if self.is_business_day(tick.day):
                 ticks.append(tick.since_epoch // _MICROSECOND)
             tick = self._ticks.next_after(tick.since_epoch)
-        worked = (work.worked[-1] if work.worked else 0) + (day_end - cursor) // _MICROSECOND
-        longer = _WorkFrom(
-            (*work.opens, cursor // _MICROSECOND),
-            (*work.worked, worked),
-            (*work.ticks, *ticks),
-            day_end,
-        )
-        self._work[at] = longer
-        return longer
-
-    def _business_hours_later(self, at: dt.datetime, hours: float) -> dt.timedelta:
-        """The distance from the epoch of `add_business_hours(at, hours)`."""
-        if not math.isfinite(hours) or hours < 0:
-            raise ValueError(f"add_business_hours needs a finite hours >= 0, got {hours!r}.")
-        cursor = _since_epoch(at)
-        remaining = dt.timedelta(hours=hours)
-        while remaining:
-            day = self._batches.at_or_before(cursor).day
-            if not self.is_business_day(day):
-                cursor = self._start_of(self.next_business_day(day)).since_epoch
-                continue
-            day_end = self._batches.next_after(cursor).since_epoch
-            if remaining <= day_end - cursor:
-                cursor += remaining
-                break
-            remaining -= day_end - cursor
-            cursor = day_end
-        return cursor
+        opens.append(since // _MICROSECOND)
+        worked.append((worked[-1] if worked else 0) + (day_end - since) // _MICROSECOND)
+        return day_end // _MICROSECOND
 
     def _start_of(self, day: dt.date) -> _Event:
         """Find the batch instant at which a local date begins."""
@@ -562,6 +592,17 @@ def _since_epoch(at: dt.datetime) -> dt.timedelta:
                 "(for example with tzinfo=datetime.UTC)."
             ) from None
         raise TypeError(f"Expected an aware datetime, got {at!r}.") from None
+
+
+def _micros(at: dt.datetime) -> int:
+    """Turn an aware instant into integer microseconds since the Unix epoch."""
+    since = _since_epoch(at)
+    return (since.days * 86_400 + since.seconds) * 1_000_000 + since.microseconds
+
+
+def _utc_instant(micros: int) -> pendulum.DateTime:
+    """Turn microseconds since the Unix epoch into an instant in UTC."""
+    return pendulum.instance(_PENDULUM_EPOCH + dt.timedelta(microseconds=micros))
 
 
 def _hours_in_micros(hours: float) -> int:
@@ -627,12 +668,12 @@ class _Clock:
     """The instants at which one zone's wall clock shows some hours, for fast look-ups.
 
     Each UTC hour's neighbouring events are worked out once and kept, so a look-up costs
-    one subtraction and one dict access.
+    one division and one dict access. Calendars on one zone share the clock, from any thread.
     """
 
     zone: str
     hours: tuple[int, ...]
-    _windows: dict[int, _Window] = attrs.field(factory=dict)
+    _windows: _Kept[int, _Window] = attrs.field(factory=lambda: _Kept(_CACHE_SIZE))
 
     def next_after(self, since: dt.timedelta) -> _Event:
         """Find the first event strictly after an instant."""
@@ -668,10 +709,7 @@ class _Clock:
         """Fetch the events around one UTC hour, working them out on first use."""
         window = self._windows.get(hour_index)
         if window is None:
-            if len(self._windows) >= _CACHE_SIZE:
-                # Dicts keep insertion order, so this forgets the oldest hour.
-                del self._windows[next(iter(self._windows))]
-            window = self._windows[hour_index] = self._gather(hour_index)
+            window = self._windows.keep(hour_index, self._gather(hour_index))
         return window
 
     def _gather(self, hour_index: int) -> _Window:

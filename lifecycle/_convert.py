@@ -25,6 +25,7 @@ from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn
 from cattrs.preconf.json import JsonConverter, make_converter
 
 from lifecycle._errors import LifecycleError, Violation, ViolationCode
+from lifecycle._instant import MalformedInstant, parse_instant
 from lifecycle._models import Fulfillment, Order
 from lifecycle._status import OrderStatus
 
@@ -165,12 +166,9 @@ def _structure_datetime(value: object, _: object) -> dt.datetime:
     if not isinstance(value, str):
         raise TypeError(f"expected an ISO 8601 date-time string, got {_kind(value)}")
     try:
-        parsed = dt.datetime.fromisoformat(value)
-    except ValueError:
-        raise ValueError(f"expected an ISO 8601 date-time, got {value!r}") from None
-    if parsed.utcoffset() is None:
-        raise ValueError(f"expected a date-time with an offset (Z or +hh:mm), got {value!r}")
-    return parsed.astimezone(dt.UTC)
+        return parse_instant(value)
+    except MalformedInstant as error:
+        raise ValueError(error.reason) from None  # the violation's path names the field
 
 
 def _unstructure_datetime(value: dt.datetime) -> str:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from lifecycle._calendar import PACIFIC, Calendar
-from lifecycle._convert import _structure_datetime
+from lifecycle._instant import MalformedInstant, parse_instant
 from lifecycle._status import FINAL, OrderStatus
 from lifecycle._table import CREATION, DEST
 
@@ -138,9 +138,9 @@ def _when_and_status(index: int, entry: HistoryEntry) -> tuple[datetime, OrderSt
     if isinstance(at, datetime):
         return at, status
     try:
-        return _structure_datetime(at, None), status
-    except (TypeError, ValueError) as error:
-        raise ValueError(f"History entry {index}: 'at' {error}.") from None
+        return parse_instant(at, "at"), status
+    except MalformedInstant as error:
+        raise ValueError(f"History entry {index}: {error.message}") from None
 
 
 def _check_step(

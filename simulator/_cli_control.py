@@ -10,7 +10,6 @@ import argparse
 import textwrap
 from typing import TYPE_CHECKING, Any
 
-from lifecycle import TRANSITIONS, Actor
 from simulator._cli_client import (
     CLIENT_NOTE,
     add_client_options,
@@ -21,6 +20,7 @@ from simulator._cli_client import (
     say_table,
     subparser,
 )
+from simulator._operator_events import OPERATOR_EVENT_NAMES
 
 if TYPE_CHECKING:
     from simulator._cli_client import Commands
@@ -122,9 +122,8 @@ examples:
 
 def _operator_events() -> str:
     """The events an operator may fire, from the transition table: all but the client's."""
-    names = dict.fromkeys(row.event.value for row in TRANSITIONS if row.actor is not Actor.CLIENT)
     return textwrap.fill(
-        ", ".join(["hold", "release", *names]), 88, initial_indent="  ", subsequent_indent="  "
+        ", ".join(OPERATOR_EVENT_NAMES), 88, initial_indent="  ", subsequent_indent="  "
     )
 
 

@@ -21,6 +21,7 @@ from lifecycle._table import Actor, Event, actor_of
 from simulator._address import Trigger, TriggerKind, test_trigger
 from simulator._carriers import CARRIERS, Carrier
 from simulator._ids import order_rng
+from simulator._operator_events import OPERATOR_ALIASES, OPERATOR_EVENT_NAMES
 from simulator._timefmt import from_micros, to_micros
 
 if TYPE_CHECKING:
@@ -45,9 +46,6 @@ FAIL = Event.FAIL.value
 
 _MEMO_SIZE = 4096
 """Most calendar answers an `Operations` keeps; far more than the instants one world uses."""
-
-_OPERATOR_ALIASES: dict[str, Event] = {Event.HOLD: Event.OKC_HOLD, Event.RELEASE: Event.OKC_RELEASE}
-"""An operator's `hold` and `release` mean OKC's own hold and release."""
 
 
 class Shipment(NamedTuple):
@@ -152,16 +150,15 @@ class Operations:
             ValueError: unknown, or an event only the client or the batch causes.
         """
         name = event.value if isinstance(event, Event) else str(event)
-        chosen = _OPERATOR_ALIASES.get(name)
+        chosen = OPERATOR_ALIASES.get(name)
         if chosen is None:
             try:
                 chosen = Event(name)
             except ValueError:
                 chosen = None
         if chosen is None or actor_of(chosen) is Actor.CLIENT:
-            allowed = [*_OPERATOR_ALIASES, *(e for e in Event if actor_of(e) is not Actor.CLIENT)]
             raise ValueError(
-                f"{name!r} is not an operator event; use one of: {', '.join(allowed)}."
+                f"{name!r} is not an operator event; use one of: {', '.join(OPERATOR_EVENT_NAMES)}."
             )
         return chosen
 

@@ -6,6 +6,7 @@ passwords) are redacted in the file unless asked otherwise.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import http.client
 import json
@@ -176,7 +177,7 @@ class Recorder:
         if body:
             request_json["postData"] = {
                 "mimeType": _header(headers, "content-type") or "application/octet-stream",
-                "text": self._text(body),
+                **self._body(body),
             }
         return {
             "startedDateTime": started.isoformat().replace("+00:00", "Z"),
@@ -191,7 +192,7 @@ class Recorder:
                 "content": {
                     "size": len(answer),
                     "mimeType": _header(answer_headers, "content-type") or "",
-                    "text": self._text(answer),
+                    **self._body(answer),
                 },
                 "redirectURL": _header(answer_headers, "location") or "",
                 "headersSize": -1,
@@ -211,20 +212,13 @@ class Recorder:
             for name, value in headers
         ]
 
-    def _text(self, data: bytes) -> str:
-        """A body as text, with the secrets of a JSON object redacted."""
-        text = data.decode("utf-8", errors="replace")
-        if self.keep_secrets:
-            return text
+    def _body(self, data: bytes) -> dict[str, str]:
+        """A body as HAR keeps it: UTF-8 text (JSON secrets redacted), else base64."""
         try:
-            document = json.loads(text)
-        except json.JSONDecodeError:
-            return text
-        if isinstance(document, dict) and _SECRET_FIELDS & document.keys():
-            return json.dumps(
-                {k: REDACTED if k in _SECRET_FIELDS else v for k, v in document.items()}
-            )
-        return text
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            return {"text": base64.b64encode(data).decode("ascii"), "encoding": "base64"}
+        return {"text": text if self.keep_secrets else _redacted(text)}
 
     def _append(self, entry: dict[str, Any]) -> None:
         """Add the entry and rewrite the file, via a rename so no reader sees half of it."""
@@ -244,6 +238,17 @@ class Recorder:
         partial = self.har.with_name(self.har.name + ".partial")
         partial.write_text(json.dumps(document, indent=1), encoding="utf-8")
         partial.replace(self.har)
+
+
+def _redacted(text: str) -> str:
+    """JSON text with the values of secret fields replaced; any other text as it is."""
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError:
+        return text
+    if isinstance(document, dict) and _SECRET_FIELDS & document.keys():
+        return json.dumps({k: REDACTED if k in _SECRET_FIELDS else v for k, v in document.items()})
+    return text
 
 
 async def _read_body(receive: Receive) -> bytes | None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import functools
 from datetime import UTC, datetime, timedelta
 
+from lifecycle._instant import parse_instant
+
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MICROS_PER_SECOND = 1_000_000
 # Called unbound so that a pendulum DateTime (the calendar returns some) subtracts in C and
@@ -42,15 +44,14 @@ def iso_at(at: datetime) -> str:
     return iso(to_micros(at))
 
 
-def parse_iso(text: str) -> datetime:
-    """Parse an ISO 8601 instant with `Z` or an offset; a bare date means its UTC midnight.
+def parse_iso(value: object, field: str = "instant") -> datetime:
+    """Read an instant the API was sent: `lifecycle`'s one parser, in UTC.
+
+    Args:
+        value: ISO 8601 text with `Z` or an offset, or an aware datetime.
+        field: the field's name, for the error.
 
     Raises:
-        ValueError: not ISO 8601, or a date-time without a zone.
+        MalformedInstant: not such an instant (a `ValueError` naming the field).
     """
-    value = datetime.fromisoformat(text.strip())
-    if value.tzinfo is None:
-        if "T" in text or " " in text.strip():
-            raise ValueError(f"{text!r} has no time zone; add 'Z' or an offset like '-08:00'.")
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
+    return parse_instant(value, field)

@@ -403,14 +403,10 @@ def as_datetime(value: datetime | str | None, what: str) -> datetime | None:
     """
     if value is None:
         return None
-    if isinstance(value, datetime):
-        if value.utcoffset() is None:
-            raise BadRequest(f"{what}: {value.isoformat()} has no time zone.", what)
-        return value
     try:
-        return parse_iso(value)
+        return parse_iso(value, what)
     except ValueError as error:
-        raise BadRequest(f"{what}: {error}", what) from None
+        raise BadRequest(str(error), what) from None
 
 
 def check_seed(stored: str, seed: int) -> None:

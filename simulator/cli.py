@@ -20,6 +20,7 @@ from importlib import metadata
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from lifecycle import Calendar, lifecycle_page, mermaid
+from lifecycle._instant import MalformedInstant, parse_instant
 from simulator import _cli_control
 from simulator._cli_client import CLIENT_NOTE, CommandError
 from simulator._cli_client import add_client_options as _add_client_options
@@ -205,16 +206,9 @@ def _rate_limit(text: str) -> int | None:
 
 def _instant(text: str) -> datetime:
     try:
-        instant = datetime.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not an ISO 8601 instant, like 2026-03-02T17:00:00Z"
-        ) from None
-    if instant.utcoffset() is None:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} has no UTC offset: add one, like 2026-03-02T17:00:00Z or -08:00"
-        )
-    return instant.astimezone(UTC)
+        return parse_instant(text)
+    except MalformedInstant as error:
+        raise argparse.ArgumentTypeError(error.reason) from None
 
 
 def _date(text: str) -> date:

@@ -7,6 +7,8 @@ reading the file.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 from collections import deque
 from datetime import UTC, datetime
@@ -18,6 +20,7 @@ from urllib.parse import parse_qsl, urlsplit
 import attrs
 
 from lifecycle import TRANSITIONS, Calendar, Event, OrderStatus, can_edit
+from lifecycle._instant import parse_instant
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping
@@ -112,7 +115,7 @@ def load_har(path: str | Path) -> list[RecordedEntry]:
         raise RecordingError(f"{path} is not an HTTP Archive: it has no log.entries list")
     try:
         return [_entry(number, raw) for number, raw in enumerate(entries, 1)]
-    except (KeyError, TypeError, ValueError) as error:
+    except (KeyError, TypeError, ValueError, binascii.Error) as error:
         raise RecordingError(f"{path}: an entry is not a HAR entry ({error!r})") from None
 
 
@@ -120,7 +123,7 @@ def _entry(number: int, raw: Mapping[str, Any]) -> RecordedEntry:
     request, response = raw["request"], raw["response"]
     headers = {h["name"].lower(): h["value"] for h in response.get("headers", [])}
     url = urlsplit(request["url"])
-    text = response.get("content", {}).get("text") or ""
+    text = _content_text(response.get("content", {}))
     try:
         body = json.loads(text) if text else None
     except json.JSONDecodeError:
@@ -136,6 +139,14 @@ def _entry(number: int, raw: Mapping[str, Any]) -> RecordedEntry:
     )
 
 
+def _content_text(content: Mapping[str, Any]) -> str:
+    """A response body's text, decoding a base64 one (HAR's way of keeping binary bodies)."""
+    text = content.get("text") or ""
+    if content.get("encoding") == "base64":
+        return base64.b64decode(text).decode("utf-8", errors="ignore")
+    return str(text)
+
+
 def _answer_time(headers: Mapping[str, str], started: object) -> datetime:
     if "x-sim-time" in headers:
         return _instant(headers["x-sim-time"])
@@ -147,10 +158,8 @@ def _answer_time(headers: Mapping[str, str], started: object) -> datetime:
 
 
 def _instant(text: str) -> datetime:
-    at = datetime.fromisoformat(text)
-    if at.utcoffset() is None:
-        raise ValueError(f"{text!r} has no time zone")
-    return at.astimezone(UTC)
+    """An instant of the recording, by the library's one parser (a `ValueError` if not one)."""
+    return parse_instant(text)
 
 
 def check_recording(

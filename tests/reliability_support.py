@@ -127,7 +127,7 @@ def start_serve(*args: str) -> tuple[subprocess.Popen[str], str]:
     Returns:
         The process (stdout still open, stderr merged into it) and the server's URL.
     """
-    process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+    process = subprocess.Popen(
         [sys.executable, "-m", "simulator.cli", "serve", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

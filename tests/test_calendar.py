@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import math
+import pickle
 import re
+import sys
+import threading
 import zoneinfo
 from typing import TYPE_CHECKING
 
@@ -31,7 +35,7 @@ from lifecycle._errors import LifecycleError, ViolationCode
 from lifecycle._status import EDITABLE, OrderStatus
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterator
 
 UTC = dt.UTC
 # The stdlib's own zone data is the oracle the calendar is checked against.
@@ -141,7 +145,7 @@ class TestAwareInputs:
     )
     def test_naive_datetime_rejected(self, call: Callable[[dt.datetime], object]) -> None:
         """A naive datetime raises ValueError at call time, saying it needs a zone."""
-        naive = dt.datetime(2026, 1, 1, 12)  # noqa: DTZ001 - the naive input under test
+        naive = dt.datetime(2026, 1, 1, 12)
         with pytest.raises(ValueError, match=r"Naive datetime .* has no time zone"):
             call(naive)
 
@@ -623,8 +627,8 @@ fixed_offsets = st.integers(min_value=-(24 * 60 - 1), max_value=24 * 60 - 1).map
     lambda minutes: dt.timezone(dt.timedelta(minutes=minutes))
 )
 instants = st.datetimes(
-    min_value=dt.datetime(2000, 1, 1),  # noqa: DTZ001 - hypothesis bounds are naive
-    max_value=dt.datetime(2100, 12, 31),  # noqa: DTZ001 - hypothesis bounds are naive
+    min_value=dt.datetime(2000, 1, 1),
+    max_value=dt.datetime(2100, 12, 31),
     timezones=st.one_of(fixed_offsets, st.timezones()),
 )
 # Each calendar with the stdlib zone that serves as its oracle.
@@ -837,9 +841,9 @@ def _micros(at: dt.datetime) -> int:
 
 
 class TestBusinessTickAfterHoursMicros:
-    """The integer form is `business_tick_after_hours`, answered from kept business days."""
+    """The integer form, answered from kept walks, is the two-step datetime form in any zone."""
 
-    @settings(max_examples=400)
+    @settings(max_examples=200)
     @given(
         zone=st.sampled_from(sorted(_KEPT)),
         at=st.one_of(
@@ -856,11 +860,12 @@ class TestBusinessTickAfterHoursMicros:
             st.floats(744, 2_000),  # past the kept horizon: walked through instead
         ),
     )
-    def test_agrees_with_the_datetime_form(self, zone: str, at: dt.datetime, hours: float) -> None:
-        """For any zone, start and length, both forms give the same tick, boundaries included."""
+    def test_agrees_with_the_two_step_form(self, zone: str, at: dt.datetime, hours: float) -> None:
+        """For any zone, start and length, the walk's tick is `next_business_tick` of its end."""
         calendar = _KEPT[zone]
-        want = _micros(calendar.business_tick_after_hours(at, hours))
+        want = _micros(calendar.next_business_tick(calendar.add_business_hours(at, hours)))
         assert calendar.business_tick_after_hours_micros(_micros(at), hours) == want
+        assert _micros(calendar.business_tick_after_hours(at, hours)) == want
 
     def test_keeps_a_bounded_number_of_starts(self, monkeypatch: pytest.MonkeyPatch) -> None:
         """Past `_WORK_STARTS` starts the oldest is forgotten; answers do not change."""
@@ -889,3 +894,87 @@ class TestBusinessTickAfterHoursMicros:
     def test_hours_in_micros_is_timedeltas_rounding(self, hours: float) -> None:
         """`_hours_in_micros(h)` is `timedelta(hours=h)` in microseconds, for every float."""
         assert _calendar._hours_in_micros(hours) == dt.timedelta(hours=hours) // _MICRO
+
+
+class TestUnderThreads:
+    """Calendars and their kept answers are shared by threads without locks in the caller."""
+
+    @pytest.fixture(autouse=True)
+    def _switch_often(self) -> Iterator[None]:
+        """Make the interpreter switch threads as often as it can, to meet the races."""
+        interval = sys.getswitchinterval()
+        sys.setswitchinterval(1e-6)
+        yield
+        sys.setswitchinterval(interval)
+
+    @staticmethod
+    def _in_threads(ask: Callable[[], list[int]], count: int = 8) -> list[list[int]]:
+        """Run `ask` in `count` threads at once; their answers, or the first error raised."""
+        answers: list[list[int]] = []
+        errors: list[BaseException] = []
+        start = threading.Barrier(count)
+
+        def run() -> None:
+            start.wait()
+            try:
+                answers.append(ask())
+            except Exception as error:  # noqa: BLE001 - reported below, with the test's verdict
+                errors.append(error)
+
+        threads = [threading.Thread(target=run) for _ in range(count)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        assert errors == []
+        assert len(answers) == count
+        return answers
+
+    def test_walks_evicted_by_many_threads(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """With room for two walks, eight threads asking from many starts get the right ticks."""
+        monkeypatch.setattr(_calendar, "_WORK_STARTS", 2)
+        calendar = Calendar.pacific(_HOLIDAYS)
+        starts = [_micros(utc(2026, 11, 2, 8) + n * 6 * HOUR) for n in range(60)]
+        expected = [
+            Calendar.pacific(_HOLIDAYS).business_tick_after_hours_micros(at, 13.5) for at in starts
+        ]
+        answers = self._in_threads(
+            lambda: [calendar.business_tick_after_hours_micros(at, 13.5) for at in starts]
+        )
+        assert answers == [expected] * len(answers)
+        assert len(calendar._work) <= 2
+
+    def test_hours_evicted_by_many_threads(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """With room for two hours, eight threads looking up many hours get the right batches."""
+        monkeypatch.setattr(_calendar, "_CACHE_SIZE", 2)
+        clock = _calendar._Clock(PACIFIC_ZONE, (0,))
+        hours = [utc(2026, 1, 1) + n * HOUR - _calendar._EPOCH for n in range(200)]
+        expected = [_micros(PACIFIC.next_batch_at(_calendar._EPOCH + since)) for since in hours]
+        answers = self._in_threads(
+            lambda: [_micros(clock.next_after(since).instant) for since in hours]
+        )
+        assert answers == [expected] * len(answers)
+        assert len(clock._windows) <= 2
+
+
+class TestKept:
+    """The bounded map behind both caches."""
+
+    def test_calendar_copies_and_pickles(self) -> None:
+        """A calendar that has kept answers deep-copies and pickles; the copy answers the same."""
+        calendar = Calendar.pacific(_HOLIDAYS)
+        start = _micros(utc(2026, 11, 2, 8))
+        tick = calendar.business_tick_after_hours_micros(start, 30.0)
+        for copied in (copy.deepcopy(calendar), pickle.loads(pickle.dumps(calendar))):  # noqa: S301
+            assert copied == calendar
+            assert copied.business_tick_after_hours_micros(start, 30.0) == tick
+
+    def test_forgets_the_oldest_past_its_limit(self) -> None:
+        """A third key pushes out the first; replacing a kept key pushes out nothing."""
+        kept: _calendar._Kept[str, int] = _calendar._Kept(2)
+        kept.keep("a", 1)
+        kept.keep("b", 2)
+        kept.keep("b", 3)
+        assert (kept.get("a"), kept.get("b"), len(kept)) == (1, 3, 2)
+        assert kept.keep("c", 4) == 4
+        assert (kept.get("a"), kept.get("b"), kept.get("c")) == (None, 3, 4)

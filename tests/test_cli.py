@@ -59,7 +59,7 @@ def cli_env(**extra: str) -> dict[str, str]:
 
 def run_cli(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     """Run `okc-sim ARGS` to completion in a subprocess."""
-    return subprocess.run(  # noqa: S603 - our own interpreter and module
+    return subprocess.run(
         [sys.executable, "-m", "simulator.cli", *args],
         capture_output=True,
         text=True,
@@ -74,7 +74,7 @@ class Served:
 
     def __init__(self, *args: str) -> None:
         """Start `okc-sim serve ARGS`."""
-        self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+        self.process = subprocess.Popen(
             [sys.executable, "-m", "simulator.cli", "serve", *args],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -187,6 +187,7 @@ def frozen_server() -> Iterator[tuple[str, list[str]]]:
         server.kill()
 
 
+@pytest.mark.slow
 class TestServe:
     """`okc-sim serve` as a user runs it: a real process on a real socket."""
 
@@ -199,7 +200,7 @@ class TestServe:
 
     def test_url_first_with_stderr_merged(self) -> None:
         """Read as CI logs read it, stdout and stderr together, the first line is the URL."""
-        process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+        process = subprocess.Popen(
             [sys.executable, "-m", "simulator.cli", "serve", *frozen()],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
@@ -343,7 +344,7 @@ class TestServeRefusals:
         self, capsys: pytest.CaptureFixture[str]
     ) -> None:
         """--host beyond loopback without --admin-token exits 2, naming the flag."""
-        err = usage_error(["serve", "--host", "0.0.0.0", "--port", "0"], capsys)  # noqa: S104
+        err = usage_error(["serve", "--host", "0.0.0.0", "--port", "0"], capsys)
         assert "--admin-token is required" in err
 
     def test_port_in_use_exits_1(self, capsys: pytest.CaptureFixture[str]) -> None:
@@ -507,6 +508,7 @@ class TestDiagram:
         assert main(["diagram", "--page"]) == 0
         assert capsys.readouterr().out == lifecycle_page()
 
+    @pytest.mark.slow
     def test_as_a_subprocess(self) -> None:
         """The module runs as a program and prints the same diagram."""
         result = run_cli("diagram")

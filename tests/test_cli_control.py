@@ -50,7 +50,7 @@ def guarded() -> Iterator[LiveServer]:
     """A frozen simulator whose control API needs the admin token `s3cret`."""
     sim = Simulator(start=START)
     try:
-        token = "s3cret"  # noqa: S105 - a test's admin token
+        token = "s3cret"
         with LiveServer(sim, admin_token=token, control_requires_token=True) as server:
             yield server
     finally:

@@ -79,7 +79,7 @@ class TestConstruction:
     def test_naive_start_refused(self) -> None:
         """A start without a time zone is ambiguous and refused."""
         with pytest.raises(ClockError, match="timezone-aware"):
-            SimClock(datetime(2026, 3, 2, 9, 0))  # noqa: DTZ001 - the naive value is the point
+            SimClock(datetime(2026, 3, 2, 9, 0))
 
     def test_mode_accepts_its_string(self, real: FakeMonotonic) -> None:
         """The mode may be given as the control API's string."""
@@ -145,7 +145,7 @@ class TestFrozen:
         """A naive target instant is refused rather than guessed at."""
         clock = SimClock(START, monotonic=real)
         with pytest.raises(ClockError, match="timezone-aware"):
-            clock.set(datetime(2027, 1, 1))  # noqa: DTZ001 - the naive value is the point
+            clock.set(datetime(2027, 1, 1))
 
     @pytest.mark.parametrize("seconds", [-1.0, -1e-9, math.nan, math.inf, -math.inf])
     def test_unusable_advance_refused(self, real: FakeMonotonic, seconds: float) -> None:

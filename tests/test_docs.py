@@ -47,6 +47,8 @@ import pytest
 
 from simulator import Simulator
 
+pytestmark = pytest.mark.slow  # the docs pages' examples, in subprocesses and a MkDocs build
+
 if TYPE_CHECKING:
     from collections.abc import Iterator
     from types import CodeType
@@ -180,7 +182,7 @@ class LiveServer:
         command = [tool("okc-sim"), "serve", "--port", "0", "--clock", "frozen"]
         command += ["--start", START, "--seed", "0"]
         self._log = (workdir / "okc-sim.log").open("wb")
-        self.process = subprocess.Popen(  # noqa: S603 - our own command line
+        self.process = subprocess.Popen(
             command,
             cwd=workdir,
             env=subprocess_env(),
@@ -256,7 +258,7 @@ def run_shell_session(blocks: list[Block], url: str, workdir: Path) -> None:
     script = ["set -eo pipefail"]
     for block in blocks:
         script += [f"printf '%s\\n' '{separator}'", block.for_server(url)]
-    process = subprocess.Popen(  # noqa: S603 - the page's own examples
+    process = subprocess.Popen(
         [tool("bash"), "-c", "\n".join(script)],
         cwd=workdir,
         env=subprocess_env(),
@@ -325,7 +327,7 @@ def run_node(blocks: list[Block], url: str, workdir: Path) -> None:
     for number, block in enumerate(blocks, start=1):
         script = workdir / f"example_{number}.mjs"
         script.write_text(block.for_server(url), encoding="utf-8")
-        done = subprocess.run(  # noqa: S603 - the page's own example
+        done = subprocess.run(
             [tool("node"), str(script)],
             cwd=workdir,
             env=subprocess_env(),
@@ -460,7 +462,7 @@ class TestSite:
     def test_mkdocs_build_strict_succeeds(self, tmp_path: Path) -> None:
         """`mkdocs build --strict` passes and publishes every page, the changelog included."""
         site = tmp_path / "site"
-        done = subprocess.run(  # noqa: S603 - our own build
+        done = subprocess.run(
             [tool("mkdocs"), "build", "--strict", "--site-dir", str(site)],
             cwd=ROOT,
             env=subprocess_env(),

@@ -18,6 +18,8 @@ import pytest
 from lifecycle import check_history
 from simulator import Simulator
 
+pytestmark = pytest.mark.slow  # SIGKILLs writer subprocesses
+
 TESTS = Path(__file__).parent
 WRITER = TESTS / "durability_writer.py"
 ROOT = TESTS.parent
@@ -34,7 +36,7 @@ class Writer:
     def __init__(self, db: Path) -> None:
         """Start a writer on `db`, bounded to 5,000 orders and 60 seconds."""
         env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(TESTS)])}
-        self.process = subprocess.Popen(  # noqa: S603 - our own script, no shell
+        self.process = subprocess.Popen(
             [sys.executable, str(WRITER), str(db), "5000", "60"],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,

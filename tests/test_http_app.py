@@ -54,7 +54,7 @@ class TestRoutes:
         )
         assert response.status_code == 200
         tokens = response.json()
-        assert tokens["token_type"] == "Bearer"  # noqa: S105 - a scheme name, not a secret
+        assert tokens["token_type"] == "Bearer"
         assert tokens["expires_in"] == 86400
         assert {"access_token", "refresh_token", "id_token"} <= tokens.keys()
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import starlette.concurrency
 from test_http_support import EMAIL, JSON_TYPE, OTHER_EMAIL, START, Api, address, new_sim
 
 from simulator import Simulator, Unauthorized, _orders
@@ -320,7 +321,7 @@ class Hops:
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         """Wrap `run_in_threadpool` where the middleware and the dispatcher call it."""
         self.count = 0
-        real = _endpoints.run_in_threadpool
+        real = starlette.concurrency.run_in_threadpool
 
         async def counted(func: Callable[..., Any], *args: Any) -> Any:
             self.count += 1

@@ -569,6 +569,26 @@ def client(live: LiveServer) -> Iterator[httpx.Client]:
 class TestOverASocket:
     """Faults as a client sees them over TCP, served by uvicorn."""
 
+    @pytest.mark.parametrize(
+        ("path", "body", "field"),
+        [
+            # Year 1 at +01:00 is year 0 in UTC: this answered 500 before the one parser.
+            ("/_sim/faults", {"kind": "error", "until": "0001-01-01T00:00:00+01:00"}, "until"),
+            ("/_sim/faults", {"kind": "error", "until": "9999-12-31T23:59:59-01:00"}, "until"),
+            ("/_sim/faults", {"kind": "error", "until": "2026-03-03"}, "until"),
+            ("/_sim/clock/advance", {"to": "0001-01-01T00:00:00+01:00"}, "to"),
+            ("/_sim/clock/advance", {"to": "2026-03-03T00:00:00"}, "to"),
+        ],
+    )
+    def test_bad_instant_is_a_422_naming_the_field(
+        self, client: httpx.Client, path: str, body: dict[str, Any], field: str
+    ) -> None:
+        """An instant out of range, without a zone or without a time is a 422 naming it."""
+        response = client.post(path, json=body)
+        assert response.status_code == 422, response.text
+        assert [error["field"] for error in response.json()["errors"]] == [field]
+        assert client.get("/_sim/faults").json()["faults"] == []
+
     def test_drop_closes_the_connection_unanswered(
         self, client: httpx.Client, caplog: pytest.LogCaptureFixture
     ) -> None:

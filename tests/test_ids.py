@@ -237,7 +237,8 @@ class _PlainDraws(StepDraws):
 
     def _randbelow(self, n: int) -> int:
         if n > 2**64:
-            return Random._randbelow_with_getrandbits(self, n)  # type: ignore[attr-defined]
+            below: int = Random._randbelow_with_getrandbits(self, n)  # type: ignore[attr-defined]
+            return below
         while True:
             product = self._next64() * n
             if product % 2**64 >= 2**64 % n:

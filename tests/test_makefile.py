@@ -14,7 +14,7 @@ def planned(tmp_path: Path, *args: str) -> list[str]:
     """The commands `make ARGS` would run for a checkout whose .venv does not exist yet."""
     make = shutil.which("make")
     assert make is not None, "the Makefile's tests need make, as `make test` itself does"
-    result = subprocess.run(  # noqa: S603 - the system's make, dry run
+    result = subprocess.run(
         [make, "-n", "--no-print-directory", f"VENV={tmp_path / '.venv'}", *args],
         cwd=ROOT,
         # Run from `make test`, the outer make's flags would leak into this one.

@@ -337,8 +337,8 @@ def _format_errors(value: object, fmt: str | None, path: str) -> list[str]:
 _OFFSETS = st.integers(-14 * 60, 14 * 60).map(lambda m: dt.timezone(dt.timedelta(minutes=m)))
 # Hypothesis takes naive bounds and attaches the drawn zone itself.
 _DATETIMES = st.datetimes(
-    min_value=dt.datetime(2000, 1, 1),  # noqa: DTZ001
-    max_value=dt.datetime(2100, 1, 1),  # noqa: DTZ001
+    min_value=dt.datetime(2000, 1, 1),
+    max_value=dt.datetime(2100, 1, 1),
     timezones=_OFFSETS,
 )
 _FLOATS = st.floats(allow_nan=False, allow_infinity=False) | st.integers(-(10**9), 10**9)
@@ -612,7 +612,7 @@ class TestDatetimes:
     def test_naive_datetime_is_refused_on_writing(self) -> None:
         """An order holding a naive datetime cannot be written, rather than guessing a zone."""
         order = order_from_json(MINIMAL_ORDER)
-        order.updated_at = dt.datetime(2026, 3, 20, 9, 12, 28)  # noqa: DTZ001 - the point
+        order.updated_at = dt.datetime(2026, 3, 20, 9, 12, 28)
         with pytest.raises(ValueError, match="naive"):
             order_to_json(order)
 

@@ -338,7 +338,7 @@ class TestShipping:
     def test_pick_follows_the_mix(self) -> None:
         """Picks land only on weighted services, roughly in proportion to their weights."""
         profile = load_profile()
-        rng = random.Random(5)  # noqa: S311 - a seeded simulation, not a secret
+        rng = random.Random(5)
         picks = Counter(
             (o.carrier, o.service) for o in (profile.pick_shipping(rng) for _ in range(4000))
         )
@@ -351,7 +351,7 @@ class TestShipping:
     def test_pick_is_deterministic(self) -> None:
         """The same generator state picks the same services."""
         profile = load_profile()
-        a, b = random.Random(9), random.Random(9)  # noqa: S311 - seeded, not secret
+        a, b = random.Random(9), random.Random(9)
         assert [profile.pick_shipping(a) for _ in range(50)] == [
             profile.pick_shipping(b) for _ in range(50)
         ]
@@ -370,7 +370,7 @@ class TestShipping:
         """Property: whatever the mix, a pick always has a weight above 0."""
         lines = [f'carrier_mix.{c}."{s}" = {w}' for (c, s), w in weights.items()]
         profile = parse_profile("\n".join(lines))
-        rng = random.Random(seed)  # noqa: S311 - seeded, not secret
+        rng = random.Random(seed)
         option = profile.pick_shipping(rng)
         assert weights[option.carrier, option.service] > 0
 

@@ -305,6 +305,7 @@ class TestSimSettings:
 class TestImport:
     """What loading the plugin costs a session that does not use it."""
 
+    @pytest.mark.slow
     def test_imports_without_httpx_or_the_simulator(self) -> None:
         """The plugin loads without httpx, and without the server's stack."""
         script = (
@@ -319,7 +320,7 @@ class TestImport:
             **os.environ,
             "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])),
         }
-        done = subprocess.run(  # noqa: S603 - our own interpreter
+        done = subprocess.run(
             [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=False
         )
         assert done.returncode == 0, done.stderr

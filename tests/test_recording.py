@@ -46,7 +46,7 @@ def upstream() -> Iterator[LiveServer]:
 
 def _start_proxy(upstream: str, har: Path, *extra: str) -> tuple[subprocess.Popen[str], str]:
     command = [sys.executable, "-m", "simulator.cli", "record", "--upstream", upstream]
-    process = subprocess.Popen(  # noqa: S603 - our own command line
+    process = subprocess.Popen(
         [*command, "--har", str(har), "--port", "0", *extra],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -71,6 +71,8 @@ def _session(http: httpx.Client) -> None:
     token = http.post("/v2/authentication/token", json={"email": EMAIL, "password": PASSWORD})
     headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
     product = http.get("/v2/products", headers=headers).json()["products"][0]["id"]
+    binary = {**headers, "Content-Type": "application/json"}
+    assert http.post("/v2/orders", content=b"\xff\xfe", headers=binary).status_code == 400
     created = http.post("/v2/orders", json=order_payload(product), headers=headers)
     order_id = created.json()["order"]["id"]
     tried_edit = False
@@ -171,10 +173,17 @@ class TestRecord:
         entries = recording["log"]["entries"]
         assert recording["log"]["version"] == "1.2"
         assert entries[0]["request"]["url"].endswith("/v2/authentication/token")
-        assert {e["response"]["status"] for e in entries} >= {200, 201, 422}
+        assert {e["response"]["status"] for e in entries} >= {200, 201, 400, 422}
         assert all(e["startedDateTime"].endswith("Z") for e in entries)
         advances = [e for e in entries if e["request"]["url"].endswith("/_sim/clock/advance")]
         assert len(advances) == 24
+
+    def test_a_body_that_is_not_utf8_is_kept_in_base64(self, recording: Har) -> None:
+        """HAR keeps a binary body as base64, byte for byte."""
+        (entry,) = [e for e in recording["log"]["entries"] if e["response"]["status"] == 400]
+        post = entry["request"]["postData"]
+        assert post["encoding"] == "base64"
+        assert post["text"] == "//4="
 
     def test_secrets_are_redacted(self, recording: Har) -> None:
         """No password, token or Authorization header reaches the file."""

@@ -21,7 +21,7 @@ import itertools
 import os
 import random
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -34,6 +34,8 @@ from test_http_support import EMAIL, OTHER_EMAIL, OTHER_PASSWORD, PASSWORD, new_
 from lifecycle import check_history
 from simulator import Simulator
 from simulator._server import LiveServer
+
+pytestmark = pytest.mark.slow  # a load of clients over a real socket
 
 THREADS = 16
 ITERATIONS = 90 if os.environ.get("CI") else 60
@@ -117,7 +119,7 @@ class Worker:
 
 def client_thread(url: str, run: Run, thread: int, credentials: tuple[str, str]) -> None:
     """Create, update, hold, release, cancel and read orders of one tenant's shared pool."""
-    rng = random.Random(thread)  # noqa: S311 - a workload, not a secret
+    rng = random.Random(thread)
     email, password = credentials
     pool = run.pools[email]
     with httpx.Client(base_url=url, timeout=WAIT_SECONDS) as client:
@@ -155,6 +157,11 @@ def client_thread(url: str, run: Run, thread: int, credentials: tuple[str, str])
                 worker.send("list", "GET", "/v2/orders", params={"limit": "250"})
 
 
+def _done(run: Run, count: int) -> Callable[[], bool]:
+    """Whether the clients have made at least `count` calls, asked when called."""
+    return lambda: run.done >= count
+
+
 def advancer_thread(url: str, run: Run) -> None:
     """Advance the clock half an hour at a time, spread evenly over the clients' work."""
     total = THREADS * ITERATIONS
@@ -163,9 +170,7 @@ def advancer_thread(url: str, run: Run) -> None:
         for step in range(ADVANCES):
             with run.progress:
                 # Waits for the clients' progress, not for real time to pass.
-                run.progress.wait_for(
-                    lambda s=step: run.done >= s * total // ADVANCES, WAIT_SECONDS
-                )
+                run.progress.wait_for(_done(run, step * total // ADVANCES), WAIT_SECONDS)
             worker.send("advance", "POST", "/_sim/clock/advance", json={"seconds": STEP_SECONDS})
 
 

@@ -21,7 +21,7 @@ import sqlite3
 import threading
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import httpx
@@ -30,6 +30,11 @@ from reliability_support import drain, order_body, record_figures, start_serve, 
 from test_http_support import EMAIL, PASSWORD
 
 from lifecycle import check_history
+
+pytestmark = pytest.mark.slow  # SIGKILLs an `okc-sim serve` subprocess under load
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 KILLS = 3
 START = "2026-03-02T12:00:00Z"
@@ -73,7 +78,7 @@ class Ledger:
 
 def writer(url: str, ledger: Ledger, seed: int, mine: list[str]) -> None:
     """Write until the server dies: creates, note changes, cancels, clock advances."""
-    rng = random.Random(seed)  # noqa: S311 - a workload, not a secret
+    rng = random.Random(seed)
     with httpx.Client(base_url=url, timeout=WAIT_SECONDS) as client:
         try:
             _login(client)
@@ -223,13 +228,18 @@ def integrity(db: Path) -> str:
     return str(verdict)
 
 
+def _acked(ledger: Ledger, count: int) -> Callable[[], bool]:
+    """Whether the ledger holds at least `count` acknowledged writes, asked when called."""
+    return lambda: ledger.acked >= count
+
+
 @pytest.fixture(scope="module")
 def killed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Ledger, list[Verdict]]:
     """Run the write load, SIGKILL the server KILLS times, verifying after every restart."""
     db = tmp_path_factory.mktemp("durability") / "world.sqlite"
     ledger = Ledger()
     verdicts: list[Verdict] = []
-    rng = random.Random(2026)  # noqa: S311 - where to kill, reproducibly
+    rng = random.Random(2026)
     orders: list[list[str]] = [[] for _ in range(WRITERS)]
     for cycle in range(KILLS):
         process, url = serve(db)
@@ -244,7 +254,7 @@ def killed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Ledger, list[Verdi
                 thread.start()
             target = ledger.acked + rng.randint(30, 90)
             with ledger.progress:
-                assert ledger.progress.wait_for(lambda t=target: ledger.acked >= t, WAIT_SECONDS)
+                assert ledger.progress.wait_for(_acked(ledger, target), WAIT_SECONDS)
             process.send_signal(signal.SIGKILL)
             process.wait(WAIT_SECONDS)
             for thread in threads:

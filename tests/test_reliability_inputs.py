@@ -584,12 +584,11 @@ class TestClientDisconnect:
         self, world: World, caplog: pytest.LogCaptureFixture
     ) -> None:
         """The request is journalled as a 400, nothing is logged as an error, nothing changes."""
-        messages = iter(
-            [
-                {"type": "http.request", "body": b'{"consumer": {"first', "more_body": True},
-                {"type": "http.disconnect"},
-            ]
-        )
+        sent: list[dict[str, Any]] = [
+            {"type": "http.request", "body": b'{"consumer": {"first', "more_body": True},
+            {"type": "http.disconnect"},
+        ]
+        messages = iter(sent)
 
         async def receive() -> dict[str, Any]:
             return next(messages)

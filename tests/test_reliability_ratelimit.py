@@ -18,6 +18,8 @@ import pytest
 from reliability_support import drain, record_figures, start_serve, stop
 from test_http_support import EMAIL, OTHER_EMAIL, OTHER_PASSWORD, PASSWORD
 
+pytestmark = pytest.mark.slow  # an `okc-sim serve` subprocess per test
+
 START = "2026-03-02T12:00:00Z"
 CLIENTS = ("--client", f"{EMAIL}:{PASSWORD}", "--client", f"{OTHER_EMAIL}:{OTHER_PASSWORD}")
 SENT: collections.Counter[str] = collections.Counter()

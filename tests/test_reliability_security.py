@@ -533,7 +533,7 @@ class TestHostHeader:
 
     def test_wildcard_bind_still_takes_localhost(self) -> None:
         """Bound to 0.0.0.0, localhost and 127.0.0.1 are served; another name is a 421."""
-        with LiveServer(new_sim(), "0.0.0.0", 0, rate_limit=None) as server:  # noqa: S104 - the case
+        with LiveServer(new_sim(), "0.0.0.0", 0, rate_limit=None) as server:
             url = f"http://127.0.0.1:{server.port}"
             assert httpx.get(f"{url}/_sim/clock", headers={"Host": "localhost"}).is_success
             assert httpx.get(f"{url}/_sim/clock").is_success

@@ -541,8 +541,8 @@ class TestControlLock:
         sim, app, ids, client_token = locked
         api = Api(app)
         url = control_url(path, ids)
-        body = {"json": {}} if method == "POST" else {}
-        refusals = {
+        body: dict[str, Any] = {"json": {}} if method == "POST" else {}
+        refusals: dict[int, list[dict[str, str]]] = {
             401: [{}],
             403: [
                 {"X-Admin-Token": "guess"},
@@ -563,6 +563,7 @@ class TestControlLock:
             assert response.status_code not in {401, 403}, response.text
 
 
+@pytest.mark.slow
 class TestControlLockOverASocket:
     """`okc-sim serve --host 0.0.0.0 --admin-token`: the lock on a real server."""
 
@@ -570,7 +571,7 @@ class TestControlLockOverASocket:
         """Bound beyond loopback, /_sim needs the token from every caller; /v2 works as usual."""
         process, url = start_serve(
             "--host",
-            "0.0.0.0",  # noqa: S104 - the point of the test; we connect on 127.0.0.1 only
+            "0.0.0.0",
             "--port",
             "0",
             "--admin-token",

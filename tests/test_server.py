@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 START = "2026-03-02T17:00:00Z"
 CREDENTIALS = {"email": "integrator@example.com", "password": "sandbox"}
-ADMIN_TOKEN = "s3cret"  # noqa: S105 - a test's made-up token
+ADMIN_TOKEN = "s3cret"
 
 
 @pytest.fixture
@@ -68,7 +68,7 @@ class TestIsLoopback:
         """::1 is loopback."""
         assert is_loopback("::1")
 
-    @pytest.mark.parametrize("host", ["0.0.0.0", "::", "10.1.2.3", "192.0.2.7"])  # noqa: S104
+    @pytest.mark.parametrize("host", ["0.0.0.0", "::", "10.1.2.3", "192.0.2.7"])
     def test_other_addresses(self, host: str) -> None:
         """Wildcards and other addresses are not loopback."""
         assert not is_loopback(host)

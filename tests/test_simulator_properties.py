@@ -6,6 +6,7 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
+import pytest
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -417,4 +418,4 @@ class SimulatorSession(RuleBasedStateMachine):
         assert replay(self.start_at, self.seed, self.call.calls) == self.call.outcomes
 
 
-TestSimulatorSession = SimulatorSession.TestCase
+TestSimulatorSession = pytest.mark.slow(SimulatorSession.TestCase)

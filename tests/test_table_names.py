@@ -85,7 +85,7 @@ def _simulated_month(seed: int) -> Simulator:
     events are forced on random orders; refused ones write nothing.
     """
     sim = Simulator(start="2026-03-02T17:00:00Z", seed=seed, profile=load_profile())
-    rng = random.Random(seed)  # noqa: S311 - a reproducible month, not a secret
+    rng = random.Random(seed)
     product = sim.list_products()[0]["id"]
     orders: list[str] = []
     for _day in range(MONTH_DAYS):

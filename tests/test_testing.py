@@ -80,36 +80,3 @@ class TestDomainStrategies:
         assert history[0][1] in {OrderStatus.PENDING, OrderStatus.ON_HOLD}
         times = [at for at, _ in history]
         assert times == sorted(times)
-
-
-class TestPublicNames:
-    """The public API is exactly what is intended, so it cannot drift by accident."""
-
-    def test_lifecycle_all_is_sorted_and_importable(self) -> None:
-        """lifecycle.__all__ has no duplicates, and every name exists."""
-        assert len(lifecycle.__all__) == len(set(lifecycle.__all__))
-        for name in lifecycle.__all__:
-            assert hasattr(lifecycle, name), name
-
-    def test_lifecycle_exports_no_private_module_names(self) -> None:
-        """Nothing public starts with an underscore, and the core names are there."""
-        assert not [name for name in lifecycle.__all__ if name.startswith("_")]
-        core = {
-            "OrderStatus",
-            "fire",
-            "apply_bulk",
-            "legal_events",
-            "validate_update",
-            "can_edit",
-            "can_cancel",
-            "next_batch_at",
-            "check_history",
-            "UpdateRejected",
-        }
-        assert core <= set(lifecycle.__all__)
-
-    def test_testing_all(self) -> None:
-        """lifecycle.testing exports its strategies and nothing else."""
-        assert len(strategies.__all__) == len(set(strategies.__all__))
-        for name in strategies.__all__:
-            assert callable(getattr(strategies, name)), name

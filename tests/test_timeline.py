@@ -33,7 +33,7 @@ def _world(*, bulk: bool) -> Simulator:
     sim = Simulator(start=START, seed=11)
     if not bulk:
         # The bulk path off: every planned order meets its steps one at a time in Python.
-        sim.timeline._planned_steps = lambda _conn, _at: 0  # type: ignore[method-assign]
+        sim.timeline._planned_steps = lambda _conn, _at: 0  # type: ignore[method-assign,assignment]
     return sim
 
 
@@ -73,7 +73,9 @@ def worlds() -> Iterator[tuple[Simulator, Simulator, list[str]]]:
 class TestBulkPath:
     """The planned steps in SQL against the same steps one order at a time."""
 
-    def test_same_histories_and_parcels(self, worlds: tuple[Simulator, Simulator, list[str]]):
+    def test_same_histories_and_parcels(
+        self, worlds: tuple[Simulator, Simulator, list[str]]
+    ) -> None:
         """Every order has the same status changes, at the same instants, and the same parcel."""
         bulk, single, ids = worlds
         for order_id in ids:

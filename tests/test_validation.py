@@ -14,6 +14,13 @@ from hypothesis import strategies as st
 from lifecycle import _validation
 from lifecycle._errors import UpdateRejected, Violation, ViolationCode
 from lifecycle._status import OrderStatus
+from lifecycle._strategies import (
+    broken_field_values,
+    client_status_targets,
+    disallowed_status_values,
+    random_field_names,
+    valid_field_values,
+)
 from lifecycle._table import DEST, Event
 from lifecycle._validation import (
     CREATE_FIELDS,
@@ -26,14 +33,9 @@ from lifecycle._validation import (
     validate_update,
 )
 from lifecycle.testing import (
-    broken_field_values,
-    client_status_targets,
     create_payloads,
-    disallowed_status_values,
     invalid_update_payloads,
     order_statuses,
-    random_field_names,
-    valid_field_values,
     valid_update_payloads,
 )
 
@@ -996,7 +998,7 @@ def mutate(data: st.DataObject, document: object) -> object:
     if isinstance(at(document, path), dict) and data.draw(st.booleans()):
         name = data.draw(st.sampled_from(MEMBER_NAMES) | st.text(max_size=4))
         return changed(document, (*path, name), data.draw(st.sampled_from(BOUNDARY_VALUES)))
-    if path and data.draw(st.booleans()):
+    if bool(path) and data.draw(st.booleans()):
         return changed(document, path, DROP)
     return changed(document, path, data.draw(st.sampled_from(BOUNDARY_VALUES)))
 
@@ -1047,7 +1049,8 @@ class TestCreateFastPath:
         objects = [path for path in spots(base) if isinstance(at(base, path), dict)]
         for path in objects:
             for name in MEMBER_NAMES:
-                for value in ("x", None, 1, PRODUCT, "Morning", []):
+                values: tuple[object, ...] = ("x", None, 1, PRODUCT, "Morning", [])
+                for value in values:
                     document = changed(base, (*path, name), value)
                     assert outcome(validate_create, document) == walked_only(document), (
                         path,

@@ -54,7 +54,7 @@ class Installed:
 
     def run(self, *args: str) -> subprocess.CompletedProcess[str]:
         """Run a program of the environment in the work directory, to completion."""
-        return subprocess.run(  # noqa: S603 - programs of our own environment
+        return subprocess.run(
             [self.bin(args[0]), *args[1:]],
             capture_output=True,
             text=True,
@@ -83,7 +83,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
     """Build the sdist, the wheel from it, and install the wheel into a fresh venv."""
     dist = tmp_path_factory.mktemp("dist")
     checked(
-        subprocess.run(  # noqa: S603 - our own interpreter
+        subprocess.run(
             [sys.executable, "-m", "build", "--outdir", str(dist), str(ROOT)],
             capture_output=True,
             text=True,
@@ -95,7 +95,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
     (wheel,) = dist.glob("okc_lifecycle-*.whl")
     venv = tmp_path_factory.mktemp("venv")
     checked(
-        subprocess.run(  # noqa: S603 - our own interpreter
+        subprocess.run(
             [sys.executable, "-m", "venv", str(venv)],
             capture_output=True,
             text=True,
@@ -111,7 +111,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
 @pytest.fixture
 def served(installed: Installed) -> Iterator[str]:
     """`okc-sim serve --port 0` from the installed wheel; its URL, read as the first line."""
-    process = subprocess.Popen(  # noqa: S603 - a program of our own environment
+    process = subprocess.Popen(
         [installed.bin("okc-sim"), "serve", "--port", "0", "--clock", "frozen"],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

@@ -15,6 +15,8 @@ from urllib.parse import parse_qsl
 
 import attrs
 
+from lifecycle._instant import MalformedInstant, parse_instant
+
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
@@ -235,8 +237,8 @@ def _sweeps(requests: Sequence[_Request]) -> list[tuple[_Request, datetime, bool
         for name, inclusive in _LOWER_BOUNDS:
             if name in params:
                 try:
-                    bound = datetime.fromisoformat(params[name])
-                except ValueError:
+                    bound = parse_instant(params[name], name)
+                except MalformedInstant:
                     continue  # the server refused it; not a 200
                 statuses = {s.strip() for s in params.get("filter[status]", "").split(",")} - {""}
                 found.append((request, bound, inclusive, statuses))

@@ -9,11 +9,12 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal, TypeGuard, cast
 
 import attrs
 
+from lifecycle._instant import MalformedInstant, parse_instant
 from simulator._timefmt import iso_at
 from simulator.http._errors import Problem
 
@@ -288,9 +289,10 @@ class _Reader:
             return self._for_seconds(seconds, now)
         if until is None:
             return None
-        at = _instant(until)
-        if at is None:
-            self.problem("until", "malformed", "'until' must be ISO 8601 with a zone ('Z').")
+        try:
+            at = parse_instant(until, "until")
+        except MalformedInstant as error:
+            self.problem(error.field, error.code, error.message)
             return None
         if at <= now:
             self.problem("until", "malformed", f"'until' must be after now ({iso_at(now)}).")
@@ -306,17 +308,6 @@ class _Reader:
             )
             return None
         return now + timedelta(seconds=seconds)
-
-
-def _instant(value: object) -> datetime | None:
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value.strip())
-        except ValueError:
-            return None
-    if not isinstance(value, datetime) or value.tzinfo is None:
-        return None
-    return value.astimezone(UTC)
 
 
 def _route_problem(route: object) -> str | None:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
+from lifecycle._instant import MalformedInstant, parse_instant
 from simulator import ClockError, ClockRefused, SimulatorError
 from simulator.http._advice import advise
 from simulator.http._context import iso_utc
@@ -187,17 +188,12 @@ def _is_number(value: object) -> bool:
 
 
 def _instant(value: object, now: datetime) -> datetime:
-    if not isinstance(value, str):
+    if not isinstance(value, str):  # JSON has no datetimes
         raise invalid("to", "malformed", "'to' must be an ISO 8601 date-time text.")
     try:
-        parsed = datetime.fromisoformat(value.strip())
-        at = parsed.astimezone(UTC) if parsed.tzinfo is not None else None
-    except (ValueError, OverflowError):
-        raise invalid(
-            "to", "malformed", f"'to' ({value!r}) is not an ISO 8601 date-time."
-        ) from None
-    if at is None:
-        raise invalid("to", "malformed", f"'to' ({value!r}) needs a zone: add 'Z' or an offset.")
+        at = parse_instant(value, "to")
+    except MalformedInstant as error:
+        raise invalid(error.field, error.code, error.message) from None
     if at - now > MAX_ADVANCE:
         raise invalid("to", "malformed", f"'to' may be at most {_max_words()} ahead.")
     return at

@@ -6,6 +6,9 @@
 set -euo pipefail
 
 image="${1:-okc-sim-test-base:bookworm}"
+# One build at a time: .ci/run starts one in the background, and the test waits for it here.
+exec 9>"${TMPDIR:-/tmp}/okc-sim-test-base.lock"
+flock 9
 if docker image inspect "$image" >/dev/null 2>&1; then
     echo "$image"
     exit 0

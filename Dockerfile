@@ -8,6 +8,8 @@
 ARG BASE=python:3.12-slim
 
 FROM ${BASE} AS build
+# Both stages carry the title, so old untagged leftovers can be pruned by it.
+LABEL org.opencontainers.image.title=okc-sim
 # Installs from wheels when the build context has a wheelhouse/ folder (made on a machine
 # with the index, by scripts/container-build.sh), so the build needs no network then;
 # otherwise pip installs the project from source and fetches its dependencies as usual.
@@ -21,6 +23,7 @@ RUN python3 -m venv /opt/okc-sim \
     fi
 
 FROM ${BASE}
+LABEL org.opencontainers.image.title=okc-sim
 RUN useradd --system --uid 10001 --user-group --home-dir /var/lib/okc-sim --create-home okc
 COPY --from=build /opt/okc-sim /opt/okc-sim
 ENV PATH=/opt/okc-sim/bin:$PATH \

@@ -20,7 +20,7 @@ version="$(docker run --rm --entrypoint python3 "$base" \
 SOURCE_DATE_EPOCH=315532800 "$python" -m pip wheel --quiet --no-deps --wheel-dir "$context/wheelhouse" "$root"
 "$python" -m pip download --quiet --dest "$context/wheelhouse" \
     --only-binary=:all: --python-version "$version" "$context"/wheelhouse/okc_lifecycle-*.whl
-docker build --quiet --file "$root/Dockerfile" --build-arg "BASE=$base" --tag "$tag" "$context"
+docker build --quiet --force-rm --file "$root/Dockerfile" --build-arg "BASE=$base" --tag "$tag" "$context"
 # Earlier builds stay behind as untagged images (the build stage is the next build's cache):
 # keep a day of them and drop the older ones.
 docker image prune --force --filter label=org.opencontainers.image.title=okc-sim \

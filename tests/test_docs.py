@@ -3,7 +3,8 @@
 What a page author can rely on (and must follow):
 
 - Every fenced block has a language tag. `python`, `sh`/`bash`, `ts` and `js` blocks are
-  examples; `text`, `json`, `toml`, `yaml` and `mermaid` blocks are shown, never run. Any other
+  examples; `text`, `json`, `toml`, `yaml` and `mermaid` blocks are shown, never run here
+  (`typescript` blocks need npm packages: tests/test_typescript.py runs them). Any other
   tag, or none, fails `TestFences`.
 - Each kind of example on a page (shell, Python, pytest, JavaScript) runs against its own
   live server, started as
@@ -61,7 +62,7 @@ BIN = Path(sys.executable).parent
 START = "2026-03-02T17:00:00Z"
 DOC_URL = "http://127.0.0.1:8080"
 RUN = frozenset({"python", "sh", "bash", "ts", "js"})
-SHOWN = frozenset({"text", "json", "toml", "yaml", "mermaid"})
+SHOWN = frozenset({"text", "json", "toml", "yaml", "mermaid", "typescript"})
 SERVER_START_SECONDS = 30.0
 SESSION_SECONDS = 180.0
 

@@ -40,7 +40,7 @@ from simulator._ids import IdFactory, secret_token, stable_uuid
 from simulator._listing import DEFAULT_LIMIT, CursorCodec, check_limit, parse_filters
 from simulator._operations import Operations, encode_trigger, parse_trigger
 from simulator._profile import OperationsProfile, load_profile
-from simulator._store import Store
+from simulator._store import Store, StoreFull
 from simulator._timefmt import MICROS_PER_SECOND, from_micros, iso, parse_iso, to_micros
 from simulator._timeline import DueOrder, StatusRecord, Timeline
 
@@ -181,6 +181,7 @@ class Simulator:
             json.loads(counters) if counters else None,
             durable=self.store.path is not None,
         )
+        self.store.keep("ids", self.ids)
         self.timeline = Timeline(self.store, self.calendar, self.operations, self.ids)
         self._cursors = CursorCodec(secret_token(self.seed, "cursor", epoch).encode())
 
@@ -343,7 +344,13 @@ class Simulator:
             return
         if self._inline:
             raise _WouldWait
-        self._run_until(now, save=durable)
+        try:
+            self._run_until(now, save=durable)
+        except StoreFull:
+            # Only the clock's save failed when the work due ran: the world moved on in
+            # memory, and its clock is saved by the next catch-up that can write.
+            if self._processed_until < now:
+                raise
 
     def _quiet_until(self, now: int) -> bool:
         """Whether no work falls due after the processed instant up to `now`.

@@ -11,7 +11,15 @@ import attrs
 from starlette.responses import JSONResponse
 
 from lifecycle import IllegalTransition, UpdateRejected
-from simulator import BadRequest, ClockRefused, NotFound, SimulatorError, Unauthorized
+from simulator import (
+    BadRequest,
+    ClockRefused,
+    NotFound,
+    SimulatorError,
+    StoreFull,
+    StoreLost,
+    Unauthorized,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
@@ -119,4 +127,7 @@ _SIMULATOR_STATUS: dict[type[SimulatorError], tuple[int, dict[str, str]]] = {
     NotFound: (404, {}),
     BadRequest: (400, {}),
     Unauthorized: (401, BEARER_CHALLENGE),
+    # WebDAV's "Insufficient Storage": the server, not the request, has no room for it.
+    StoreFull: (507, {}),
+    StoreLost: (503, {}),
 }

@@ -78,6 +78,12 @@ def _file_problem(path: Path) -> str | None:
         return f"{path} is not a regular file; give --db the path of a file"
     if not os.access(path, os.R_OK | os.W_OK):
         return f"{path} cannot be written (read-only); make it writable or give another --db path"
+    wal = path.with_name(path.name + _SIDE_FILES[0])
+    if _size(path) == 0 and _size(wal) > 0:
+        return (
+            f"{path} is empty but its log {wal.name} is not: the file was truncated or lost; "
+            "restore both from a copy, or move both away to start a new world"
+        )
     return _header_problem(path)
 
 
@@ -93,11 +99,19 @@ def _header_problem(path: Path) -> str | None:
 
 
 def is_new(path: Path) -> bool:
-    """Whether opening `path` starts a new world: no file yet, or an empty one."""
+    """Whether opening `path` starts a new world: no file yet, or an empty one.
+
+    An empty file beside a log (`-wal`) that holds commits is not new: SQLite reads the
+    commits back, and what they make must pass the start-up check like any other store.
+    """
+    return all(_size(path.with_name(path.name + suffix)) == 0 for suffix in ("", _SIDE_FILES[0]))
+
+
+def _size(path: Path) -> int:
     try:
-        return path.stat().st_size == 0
+        return path.stat().st_size
     except FileNotFoundError:
-        return True
+        return 0
 
 
 def open_problem(path: Path, error: sqlite3.Error) -> str:

@@ -649,7 +649,7 @@ def _banner(args: argparse.Namespace, server: LiveServer, demo: str, *, loopback
 def _store_line(sim: Simulator, db: str | None) -> str:
     """Where the world is kept, and whether it is new or resumed (with its size and time)."""
     if db is None:
-        return "in memory (--db PATH keeps it)"
+        return "store in memory (--db PATH keeps it)"
     if sim.store.new:
         return f"new world in {db}"
     now = datetime.fromisoformat(sim.clock_state()["now"]).replace(microsecond=0)

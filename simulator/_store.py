@@ -380,6 +380,7 @@ class Store:
         """Why the store file can no longer be trusted, once it cannot (`StoreLost`)."""
         self.new = self.path is None or _storefile.is_new(self.path)
         """Whether this store started a new world (no file, or an empty one)."""
+        self._held: int | None = None
         self.conn = self._connect()
         self.checkpointer = None if self.path is None else Checkpointer(self.path)
         self._watch = None if self.path is None else _storefile.FileWatch(self.path)
@@ -397,8 +398,13 @@ class Store:
         if problem is not None:
             raise StoreError(problem)
         try:
+            self._held = _storefile.hold(self.path)
+        except BlockingIOError:
+            raise StoreError(_storefile.in_use(self.path)) from None
+        try:
             conn = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False)
         except sqlite3.Error as error:
+            _storefile.release(self._held)
             raise StoreError(_storefile.open_problem(self.path, error)) from None
         try:
             self._check_file(conn, self.path)
@@ -410,9 +416,11 @@ class Store:
             self._set_up(conn)
         except sqlite3.Error as error:
             conn.close()
+            _storefile.release(self._held)
             raise StoreError(_storefile.open_problem(self.path, error)) from None
         except StoreError:
             conn.close()
+            _storefile.release(self._held)
             raise
         return conn
 
@@ -628,3 +636,5 @@ class Store:
                 with contextlib.suppress(sqlite3.Error):
                     self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             self.conn.close()
+            _storefile.release(self._held)
+            self._held = None

@@ -144,6 +144,46 @@ def quick_check(conn: sqlite3.Connection, seconds: float = QUICK_CHECK_SECONDS) 
     return None if first == "ok" else first
 
 
+def hold(path: Path) -> int | None:
+    """Take the store file for this process alone: a second okc-sim on it is refused.
+
+    An advisory `flock` on a descriptor kept open until the store closes. SQLite's own locks
+    are `fcntl` locks, which `flock` does not touch; but closing any descriptor of the file
+    drops this process's `fcntl` locks on it, so `release` must come after SQLite's close.
+
+    Returns:
+        The descriptor to `release`, or None where `flock` does not exist (Windows).
+
+    Raises:
+        BlockingIOError: another process holds the file.
+    """
+    try:
+        import fcntl  # noqa: PLC0415 - POSIX only
+    except ImportError:  # pragma: no cover - Windows
+        return None
+    descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BaseException:
+        os.close(descriptor)
+        raise
+    return descriptor
+
+
+def release(descriptor: int | None) -> None:
+    """Let go of a file `hold` took (after SQLite has closed it)."""
+    if descriptor is not None:
+        os.close(descriptor)
+
+
+def in_use(path: Path) -> str:
+    """The sentence for a store file another process holds."""
+    return (
+        f"{path} is in use by another okc-sim (one server per --db file); stop that one, "
+        "or give another --db path"
+    )
+
+
 class FileWatch:
     """Tells whether a file store is still the file the server opened, cheaply (two `stat`s).
 

@@ -342,6 +342,17 @@ class TestStartRefusals:
             conn.commit()
         assert_refused(serve_in_process("--db", str(db)), str(db), "schema version 3")
 
+    def test_a_store_in_use_by_another_server_is_refused(self, tmp_path: Path) -> None:
+        """A second okc-sim on the same --db is refused, and the first goes on serving."""
+        db = tmp_path / "world.sqlite"
+        process, url = start_serve("--port", "0", "--log-level", "warning", "--db", str(db))
+        try:
+            drain(process)
+            assert_refused(serve_in_process("--db", str(db)), str(db), "in use")
+            assert httpx.get(f"{url}/_sim/clock", timeout=WAIT_SECONDS).status_code == 200
+        finally:
+            stop(process)
+
     def test_a_folder_is_refused(self, tmp_path: Path) -> None:
         """A --db that names a folder says so."""
         assert_refused(serve_in_process("--db", str(tmp_path)), "is a folder")

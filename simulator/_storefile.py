@@ -49,6 +49,24 @@ _ADVICE = {
 _DEFAULT_ADVICE = "check the file and its folder can be read and written, or give another --db path"
 
 
+def damage(error: BaseException) -> str | None:
+    """The sentence for SQLite finding the store damaged while serving, else None.
+
+    The start-up check reads a large store only for a bounded time: a damaged page it did
+    not reach shows up here, when a request reads it.
+    """
+    code = getattr(error, "sqlite_errorcode", 0) & 0xFF
+    if not isinstance(error, sqlite3.DatabaseError) or code not in _DAMAGE:
+        return None
+    return (
+        f"The simulator's store is damaged ({error}): this request cannot be answered. Stop "
+        "the server, restore its --db file from a copy or start a new world on a new --db path."
+    )
+
+
+_DAMAGE = frozenset({sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB})
+
+
 def is_full(error: sqlite3.Error) -> bool:
     """Whether SQLite failed because the store cannot grow (a full disk, `max_page_count`)."""
     return getattr(error, "sqlite_errorcode", 0) & 0xFF == sqlite3.SQLITE_FULL

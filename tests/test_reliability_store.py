@@ -256,6 +256,58 @@ class TestFullDisk:
         finally:
             reopened.close()
 
+    def test_reads_go_on_with_a_running_clock(self, small_disk: Path) -> None:
+        """A running clock's catch-up cannot save its time on a full disk; reads answer anyway."""
+        db = small_disk / "world.sqlite"
+        process, url = start_serve(
+            "--port", "0", "--log-level", "warning", "--clock", "running", "--speed", "100",
+            "--start", START, "--db", str(db),
+        )  # fmt: skip
+        try:
+            drain(process)
+            api = Api(url)
+            ballast = _ballast(small_disk)
+            made, refused = api.fill()
+            assert_provider_error(refused, 507, "store_full")
+            assert made, "the disk had no room for one order"
+            assert api.http.get(f"/v2/orders/{made[0]}").status_code == 200
+            assert api.http.get("/v2/orders").status_code == 200
+            assert api.http.get("/_sim/clock").status_code == 200
+            ballast.unlink()
+            assert api.create().status_code == 201
+            api.close()
+        finally:
+            stop(process)
+
+
+class TestDamageWhileServing:
+    """A damaged page the bounded start-up check did not reach is a 503, not a 500."""
+
+    def test_a_damaged_page_read_while_serving_is_a_503(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Reads and writes that meet the damage answer 503 `store_damaged`, saying what to do."""
+        from simulator import _storefile  # noqa: PLC0415 - the module patched
+
+        db = tmp_path / "world.sqlite"
+        _world_file(db, orders=40)
+        pages = db.stat().st_size // 4096
+        _zero_pages(db, pages - 20, 10)
+        # As if the check's time ran out before it reached the damage (a very large store).
+        monkeypatch.setattr(_storefile, "quick_check", lambda _conn: None)
+        sim = Simulator(start=START, db=db)
+        try:
+            with LiveServer(sim) as server:
+                api = Api(server.url)
+                listed = api.http.get("/v2/orders", params={"limit": 250})
+                message = assert_provider_error(listed, 503, "store_damaged")
+                assert "restore" in message
+                advanced = api.http.post("/_sim/clock/advance", json={"seconds": 3 * 86400})
+                assert_provider_error(advanced, 503, "store_damaged")
+                api.close()
+        finally:
+            sim.close()
+
 
 def serve_in_process(*args: str) -> subprocess.CompletedProcess[str]:
     """Run `okc-sim serve ARGS` in a subprocess expected to refuse to start."""

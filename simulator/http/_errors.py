@@ -20,6 +20,7 @@ from simulator import (
     StoreLost,
     Unauthorized,
 )
+from simulator._storefile import damage
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
@@ -110,6 +111,9 @@ def error_response(error: Exception) -> JSONResponse | None:
     for kind, (status, headers) in _SIMULATOR_STATUS.items():
         if isinstance(error, kind):
             return JSONResponse(error_body(error.code, str(error)), status, headers)
+    damaged = damage(error)
+    if damaged is not None:
+        return JSONResponse(error_body("store_damaged", damaged), 503)
     return None
 
 

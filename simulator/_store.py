@@ -542,6 +542,7 @@ class Store:
             "server cannot keep any more writes and refuses requests. Stop it, keep a copy of "
             "the file and its -wal, and start it again (on a new --db path if the file is gone)."
         )
+        logging.getLogger(__name__).error("%s", self.lost)
         if self.checkpointer is not None:
             self.checkpointer.close()
             self.checkpointer = None

@@ -33,7 +33,7 @@ from simulator._profile import (
     parse_profile,
 )
 from simulator._simulator import AdvanceResult, ClientAccount, Simulator
-from simulator._store import StoreError
+from simulator._store import StoreError, StoreFull, StoreLost
 
 __all__ = [
     "CARRIERS",
@@ -58,6 +58,8 @@ __all__ = [
     "Simulator",
     "SimulatorError",
     "StoreError",
+    "StoreFull",
+    "StoreLost",
     "Trigger",
     "TriggerError",
     "TriggerKind",

@@ -234,6 +234,15 @@ class IdFactory:
             (orjson.dumps(self.counters, option=orjson.OPT_SORT_KEYS).decode(),),
         )
 
+    def mark(self) -> dict[str, int]:
+        """The counters as they are, for `undo_to` (a `Store` keeper: see `Store.keep`)."""
+        return dict(self.counters)
+
+    def undo_to(self, mark: object) -> None:
+        """Put the counters back as `mark` found them: a write that issued ids rolled back."""
+        assert isinstance(mark, dict)  # noqa: S101 - only `mark` makes one
+        self.counters = mark
+
     def number_of(self, kind: str, made: object) -> int:
         """The number of a `LOOKED_UP` kind's id, or 0 (no row's) when this world made no such id.
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Self
 
 import uvicorn
 
+from simulator._limits import ConnectionLimits, protocol_class
 from simulator.http import create_app
 
 if TYPE_CHECKING:
@@ -133,10 +134,13 @@ class LiveServer:
         log_config: a `logging.config.dictConfig` dict for uvicorn; None leaves logging as
             it is (what a test session wants).
         access_log: log one line per request (at info level).
+        limits: the request timeout and the cap on open connections (`ConnectionLimits`).
+        http: uvicorn's HTTP parser: "auto" (httptools when installed), "h11" or "httptools".
         **app_kwargs: passed to `simulator.http.create_app` (admin_token, rate_limit, ...).
 
     Raises:
         OSError: the host does not resolve or the port is taken.
+        ValueError: an unknown `http`.
     """
 
     def __init__(  # noqa: PLR0913 - where to listen, how to log, and the app's settings
@@ -148,6 +152,8 @@ class LiveServer:
         log_level: str = "warning",
         log_config: dict[str, Any] | None = None,
         access_log: bool = False,
+        limits: ConnectionLimits | None = None,
+        http: str = "auto",
         **app_kwargs: Any,  # noqa: ANN401 - create_app's keyword arguments, passed through
     ) -> None:
         """Bind the socket and build the app; nothing is served until `start`."""
@@ -155,6 +161,9 @@ class LiveServer:
         self._host = host
         self._app_kwargs = self._own_host_allowed(app_kwargs)
         self._slot = _AppSlot(create_app(sim, **app_kwargs))
+        self.limits = limits or ConnectionLimits()
+        """The request timeout and connection cap the server applies."""
+        protocol = protocol_class(self.limits, http)
         self._socket = bind_socket(host, port)
         self.url = socket_url(self._socket)
         """The server's base URL, e.g. "http://127.0.0.1:54321"."""
@@ -171,6 +180,7 @@ class LiveServer:
             timeout_graceful_shutdown=int(STOP_TIMEOUT_SECONDS),
             # The app writes `Date` from the simulated clock; uvicorn's would be the real time.
             date_header=False,
+            http=protocol,
         )
         self._server = _Uvicorn(config)
         self._thread = threading.Thread(target=self._run, name=f"okc-sim {self.url}", daemon=True)

@@ -11,9 +11,11 @@ import logging
 import sqlite3
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn, Protocol
 
 from lifecycle._status import OrderStatus
+from simulator import _storefile
+from simulator._errors import SimulatorError
 
 SCHEMA_VERSION = 4
 
@@ -231,13 +233,25 @@ class Checkpointer:
 
     def _run(self) -> None:
         conn = sqlite3.connect(str(self._path), isolation_level=None, check_same_thread=False)
+        failing = False
         try:
             while not self._stopping.is_set():
                 self._wake.wait()
                 if self._stopping.is_set():
                     break
                 self._wake.clear()
-                busy, frames, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+                try:
+                    busy, frames, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+                except sqlite3.OperationalError as error:
+                    # A full disk: the log keeps every commit, and the copy is tried again
+                    # at the next interval, so the log shrinks back once space returns.
+                    if not failing:
+                        logging.getLogger(__name__).warning(
+                            "background checkpoint of %s failed, will retry: %s", self._path, error
+                        )
+                    failing, busy, frames, copied = True, 1, 0, 0
+                else:
+                    failing = False
                 if not busy and frames == copied and not self._wake.is_set():
                     self._idle.set()
                 # At most one copy per interval: a busy server's commits share it.
@@ -254,6 +268,30 @@ class StoreError(Exception):
     """The store file cannot be used (wrong schema version, not a simulator database)."""
 
 
+class StoreFull(SimulatorError):
+    """A write the store had no room for; it was rolled back and nothing else changed."""
+
+    code = "store_full"
+
+
+class StoreLost(SimulatorError):
+    """The store file was deleted, replaced or truncated under the running server."""
+
+    code = "store_lost"
+
+
+class Keeper(Protocol):
+    """Memory that must follow the store: marked at `BEGIN`, put back when a write rolls back."""
+
+    def mark(self) -> object:
+        """What to put back if the transaction that begins now rolls back."""
+        ...  # pragma: no cover - a protocol
+
+    def undo_to(self, mark: object) -> None:
+        """Put back what `mark` returned."""
+        ...  # pragma: no cover - a protocol
+
+
 class _Transaction:
     """`Store.transaction`'s context manager.
 
@@ -261,91 +299,181 @@ class _Transaction:
     context manager costs about a microsecond more.
     """
 
-    __slots__ = ("_store",)
+    __slots__ = ("_marks", "_store")
 
     def __init__(self, store: Store) -> None:
         self._store = store
+        self._marks: list[tuple[Keeper, object]] = []
 
     def __enter__(self) -> sqlite3.Connection:
         store = self._store
         store.lock.acquire()
         try:
+            # A lost store's connection refuses this with `StoreLost` (`Store._lose`).
             store.conn.execute("BEGIN IMMEDIATE")
         except BaseException:
             store.lock.release()
             raise
+        self._marks = [(keeper, keeper.mark()) for keeper in store.keepers.values()]
         return store.conn
 
     def __exit__(
-        self, kind: type[BaseException] | None, _error: object, _traceback: object
+        self, kind: type[BaseException] | None, error: BaseException | None, _traceback: object
     ) -> None:
         store = self._store
         try:
-            if kind is not None:
-                store.conn.execute("ROLLBACK")
+            if kind is None:
+                try:
+                    store.conn.execute("COMMIT")
+                except sqlite3.Error as failure:
+                    self._roll_back()
+                    store.explain(failure)
+                    raise
+                store._committed()  # noqa: SLF001 - the store's own helper
                 return
-            store.conn.execute("COMMIT")
-            store._committed()  # noqa: SLF001 - the store's own helper
+            self._roll_back()
+            if isinstance(error, sqlite3.Error):
+                store.explain(error)
         finally:
             store.lock.release()
+
+    def _roll_back(self) -> None:
+        """Undo the transaction in SQLite (unless SQLite already did) and in memory."""
+        conn = self._store.conn
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        for keeper, mark in self._marks:
+            keeper.undo_to(mark)
+
+
+class _LostConnection:
+    """Stands in for a lost store's connection: every use is refused with `StoreLost`."""
+
+    def __init__(self, reason: str) -> None:
+        self._reason = reason
+
+    def __getattr__(self, name: str) -> NoReturn:
+        raise StoreLost(self._reason)
+
+
+def _lost_connection(reason: str) -> sqlite3.Connection:
+    """A stand-in for a lost store's connection (typed as one: it is used in its place)."""
+    return _LostConnection(reason)  # type: ignore[return-value]
 
 
 class Store:
     """One SQLite connection, serialised by a lock; in memory unless given a path."""
 
     def __init__(self, path: str | Path | None = None) -> None:
-        """Open (creating if needed) the store.
+        """Open (creating if needed) the store; a file that exists is checked first.
 
         Args:
             path: a database file for a durable simulator, or None for memory only.
 
         Raises:
-            StoreError: the file holds another schema version or is not a database.
+            StoreError: the file cannot hold a world (a sentence naming the file, what is
+                wrong and what to do): missing folder, read-only, not SQLite, damaged,
+                another program's database, another schema version, full disk.
         """
         self.path = None if path is None else Path(path)
         self.lock = threading.RLock()
         self.generation = 0
         """Counts the writes committed: a reader's cached answer holds while it is unchanged."""
+        self.keepers: dict[str, Keeper] = {}
+        """Memory that follows the store, by name (`keep`)."""
+        self.lost: str | None = None
+        """Why the store file can no longer be trusted, once it cannot (`StoreLost`)."""
+        self.new = self.path is None or _storefile.is_new(self.path)
+        """Whether this store started a new world (no file, or an empty one)."""
+        self._held: int | None = None
         self.conn = self._connect()
         self.checkpointer = None if self.path is None else Checkpointer(self.path)
+        self._watch = None if self.path is None else _storefile.FileWatch(self.path)
+        self._abandoned: sqlite3.Connection | None = None
 
     def _connect(self) -> sqlite3.Connection:
-        target = ":memory:" if self.path is None else str(self.path)
-        conn = sqlite3.connect(target, isolation_level=None, check_same_thread=False)
+        if self.path is None:
+            conn = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+            conn.execute(f"PRAGMA page_size={MEMORY_PAGE_SIZE}")
+            conn.execute("PRAGMA journal_mode=MEMORY")
+            conn.execute("PRAGMA synchronous=OFF")
+            self._set_up(conn)
+            return conn
+        problem = _storefile.preflight(self.path)
+        if problem is not None:
+            raise StoreError(problem)
         try:
-            if self.path is None:
-                conn.execute(f"PRAGMA page_size={MEMORY_PAGE_SIZE}")
-                conn.execute("PRAGMA journal_mode=MEMORY")
-                conn.execute("PRAGMA synchronous=OFF")
-            else:
-                # WAL + FULL: a commit that returned is on disk before the caller hears of it.
-                conn.execute("PRAGMA journal_mode=WAL")
-                conn.execute("PRAGMA synchronous=FULL")
-                conn.execute("PRAGMA wal_autocheckpoint=0")  # the Checkpointer's job
-                conn.execute(f"PRAGMA cache_size=-{_FILE_CACHE_KIB}")
-            conn.execute("PRAGMA foreign_keys=OFF")
-            # The batch's UPDATE lists the rowids it will change before changing them; with
-            # a million of them that list must not spill to a temporary file.
-            conn.execute("PRAGMA temp_store=MEMORY")
-            conn.executescript(_SCHEMA)
-            self._check_version(conn)
-            self._hint_planner(conn)
-        except sqlite3.DatabaseError as error:
+            self._held = _storefile.hold(self.path)
+        except BlockingIOError:
+            raise StoreError(_storefile.in_use(self.path)) from None
+        try:
+            conn = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False)
+        except sqlite3.Error as error:
+            _storefile.release(self._held)
+            raise StoreError(_storefile.open_problem(self.path, error)) from None
+        try:
+            self._check_file(conn, self.path)
+            # WAL + FULL: a commit that returned is on disk before the caller hears of it.
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=FULL")
+            conn.execute("PRAGMA wal_autocheckpoint=0")  # the Checkpointer's job
+            conn.execute(f"PRAGMA cache_size=-{_FILE_CACHE_KIB}")
+            self._set_up(conn)
+        except sqlite3.Error as error:
             conn.close()
-            raise StoreError(f"{target} is not a usable simulator database: {error}") from error
+            _storefile.release(self._held)
+            raise StoreError(_storefile.open_problem(self.path, error)) from None
+        except StoreError:
+            conn.close()
+            _storefile.release(self._held)
+            raise
         return conn
 
+    def _check_file(self, conn: sqlite3.Connection, path: Path) -> None:
+        """Refuse a file that exists but is damaged or not this simulator's, before writing.
+
+        Raises:
+            StoreError: SQLite's quick check complains, or the file is another program's
+                database or another schema version's.
+        """
+        if self.new:
+            return
+        complaint = _storefile.quick_check(conn)
+        if complaint is not None:
+            raise StoreError(
+                f"{path} is damaged (SQLite's quick check: {complaint}); restore it from a "
+                "copy, or start a new world with a new --db path"
+            )
+        tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_schema")}
+        if tables and "meta" not in tables:
+            raise StoreError(
+                f"{path} is a SQLite database of another program, not an okc-sim store; "
+                "give --db a new path"
+            )
+        if tables:
+            self._check_version(conn, path)
+
     @staticmethod
-    def _check_version(conn: sqlite3.Connection) -> None:
+    def _set_up(conn: sqlite3.Connection) -> None:
+        conn.execute("PRAGMA foreign_keys=OFF")
+        # The batch's UPDATE lists the rowids it will change before changing them; with
+        # a million of them that list must not spill to a temporary file.
+        conn.execute("PRAGMA temp_store=MEMORY")
+        conn.executescript(_SCHEMA)
+        Store._check_version(conn)
+        Store._hint_planner(conn)
+
+    @staticmethod
+    def _check_version(conn: sqlite3.Connection, path: str | Path = "the database") -> None:
         row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
         if row is None:
             conn.execute(
                 "INSERT INTO meta (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
             )
-        elif int(row[0]) != SCHEMA_VERSION:
+        elif row[0] != str(SCHEMA_VERSION):
             raise StoreError(
-                f"the database has schema version {row[0]}; this simulator reads version "
-                f"{SCHEMA_VERSION}. Start with a new --db file."
+                f"{path} has schema version {row[0]}; this simulator reads version "
+                f"{SCHEMA_VERSION}: start with a new --db file (or the okc-sim that made it)"
             )
 
     @staticmethod
@@ -358,6 +486,32 @@ class Store:
             )
             conn.execute("ANALYZE sqlite_schema")
 
+    def keep(self, name: str, keeper: Keeper) -> None:
+        """Have `keeper`'s memory follow the store: put back whenever a write rolls back."""
+        self.keepers[name] = keeper
+
+    def explain(self, error: sqlite3.Error) -> None:
+        """Raise the simulator's error for a failed write, when it has one.
+
+        Raises:
+            StoreFull: the store had no room for the write.
+            StoreLost: the store file is gone, replaced or truncated.
+        """
+        if _storefile.is_full(error):
+            where = (
+                "in memory (it reached SQLite's max_page_count)"
+                if self.path is None
+                else f"in {self.path}: its disk has no room (or it reached max_page_count)"
+            )
+            raise StoreFull(
+                f"The simulator's store is full {where}. This write was not made; reads go "
+                "on. Free some space and retry: writes resume by themselves."
+            ) from error
+        if self._watch is not None and self.lost is None:
+            problem = self._watch.problem()
+            if problem is not None:
+                self._lose(problem)
+
     def transaction(self) -> _Transaction:
         """One write transaction for a `with` block, which gets the connection.
 
@@ -366,10 +520,39 @@ class Store:
         return _Transaction(self)
 
     def _committed(self) -> None:
-        """Count a commit and let the checkpointer know."""
+        """Count a commit; for a file store, make sure it went to the file, then log it.
+
+        Raises:
+            StoreLost: the file was deleted, replaced or truncated under the server, so the
+                commit went where the next start will not find it: it is not acknowledged.
+        """
         self.generation += 1
         if self.checkpointer is not None:
+            problem = self._watch.problem() if self._watch is not None else None
+            if problem is not None:
+                self._lose(problem)
             self.checkpointer.nudge()
+
+    def _lose(self, problem: str) -> NoReturn:
+        """Stop trusting the file: refuse every later use of the store, keep the file as it is.
+
+        The connection is left open and unused rather than closed: closing the last one
+        would checkpoint its log into the damaged file and delete the log.
+
+        Raises:
+            StoreLost: always, saying what happened and what to do.
+        """
+        self.lost = (
+            f"The simulator's store file {self.path} {problem} while the server ran, so the "
+            "server cannot keep any more writes and refuses requests. Stop it, keep a copy of "
+            "the file and its -wal, and start it again (on a new --db path if the file is gone)."
+        )
+        logging.getLogger(__name__).error("%s", self.lost)
+        if self.checkpointer is not None:
+            self.checkpointer.close()
+            self.checkpointer = None
+        self._abandoned, self.conn = self.conn, _lost_connection(self.lost)
+        raise StoreLost(self.lost)
 
     def get_meta(self, key: str) -> str | None:
         """Read one setting the simulator keeps with its data."""
@@ -410,7 +593,7 @@ class Store:
         with self.lock:
             source = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
             try:
-                self._check_version(source)
+                self._check_version(source, path)
                 (theirs,) = source.execute("PRAGMA page_size").fetchone()
                 (ours,) = self.conn.execute("PRAGMA page_size").fetchone()
                 if theirs == ours:
@@ -420,12 +603,15 @@ class Store:
                     # database (a file world's snapshot into a world in memory, or back).
                     self._copy_rows(path)
             except sqlite3.DatabaseError as error:
+                self.explain(error)
                 raise StoreError(f"{path} is not a simulator snapshot: {error}") from error
             finally:
                 source.close()
-            self.generation += 1
-            if self.checkpointer is not None:
-                self.checkpointer.nudge()
+            if self._watch is not None:
+                # A smaller world's pages: the checkpoint may shrink the file to its size.
+                (pages,) = self.conn.execute("PRAGMA page_count").fetchone()
+                self._watch.accept_shrink(pages * ours)
+            self._committed()
 
     def _copy_rows(self, path: str | Path) -> None:
         """Replace every row with a snapshot's, table by table (same schema version)."""
@@ -444,10 +630,17 @@ class Store:
             return self.conn.execute(sql, params).fetchall()
 
     def close(self) -> None:
-        """Close the connection; a file store's log is copied into the database file first."""
+        """Close the connection; a file store's log is copied into the database file first.
+
+        A lost store (`StoreLost`) is left as it is, log included, for whoever looks at it.
+        """
         with self.lock:
+            if self.lost is not None:
+                return
             if self.checkpointer is not None:
                 self.checkpointer.close()
                 with contextlib.suppress(sqlite3.Error):
                     self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             self.conn.close()
+            _storefile.release(self._held)
+            self._held = None

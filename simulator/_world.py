@@ -23,7 +23,7 @@ from simulator._ids import IdFactory, stable_uuid
 from simulator._operations import Operations
 from simulator._paging import CursorCodec
 from simulator._profile import OperationsProfile, load_profile
-from simulator._store import Store
+from simulator._store import Store, StoreFull
 from simulator._timefmt import MICROS_PER_SECOND, from_micros, iso, parse_iso, to_micros
 from simulator._timeline import Timeline
 from simulator._tokens import TokenIssuer
@@ -100,7 +100,9 @@ class _Session:
             raise
         return world.store.conn
 
-    def __exit__(self, kind: type[BaseException] | None, error: object, tb: object) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, tb: object
+    ) -> None:
         try:
             if self._transaction is not None:
                 self._transaction.__exit__(kind, error, tb)
@@ -217,6 +219,7 @@ class World:
             json.loads(counters) if counters else None,
             durable=self.store.path is not None,
         )
+        self.store.keep("ids", self.ids)
         self.timeline = Timeline(self.store, self.calendar, self.operations, self.ids)
         # Keys drawn afresh for each world, never from the seed: see _tokens and _paging.
         self.tokens = TokenIssuer(self.clients)
@@ -240,7 +243,13 @@ class World:
             return
         if self._inline:
             raise _WouldWait
-        self.run_until(now, save=durable)
+        try:
+            self.run_until(now, save=durable)
+        except StoreFull:
+            # Only the clock's save failed when the work due ran: the world moved on in
+            # memory, and its clock is saved by the next catch-up that can write.
+            if self.processed_until < now:
+                raise
 
     def _quiet_until(self, now: int) -> bool:
         """Whether no work falls due after the processed instant up to `now`.

@@ -27,12 +27,12 @@ from simulator._cli_client import add_client_options as _add_client_options
 from simulator._cli_client import call as _call
 from simulator._cli_client import say as _say
 from simulator._cli_client import subparser as _subparser
+from simulator._limits import DEFAULT_MAX_CONNECTIONS, DEFAULT_REQUEST_TIMEOUT
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
     from types import FrameType
 
-    from simulator._profile import OperationsProfile
     from simulator._server import LiveServer
     from simulator._simulator import Simulator
 
@@ -171,6 +171,13 @@ def _non_negative_int(text: str) -> int:
     return number
 
 
+def _positive_int(text: str) -> int:
+    number = _integer(text)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
+    return number
+
+
 def _number(text: str) -> float:
     try:
         number = float(text)
@@ -233,15 +240,6 @@ def _client(text: str) -> tuple[str, str]:
             f"{text!r} is not EMAIL:PASSWORD, like integrator@example.com:sandbox"
         )
     return email, password
-
-
-def _profile(path: str) -> OperationsProfile:
-    from simulator._profile import ProfileError, load_profile  # noqa: PLC0415 - serve only
-
-    try:
-        return load_profile(path)
-    except (ProfileError, OSError) as error:
-        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 # --- the parser ------------------------------------------------------------------------------
@@ -312,7 +310,6 @@ def _add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     world.add_argument(
         "--profile",
         metavar="FILE",
-        type=_profile,
         help="operations profile (TOML) in place of the packaged default, which holds or "
         "cancels no order at random (simulator/default_profile.toml in the installed package)",
     )
@@ -369,6 +366,21 @@ def _add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         default=DEFAULT_JOURNAL_SIZE,
         metavar="N",
         help="requests GET /_sim/requests remembers (default: %(default)s)",
+    )
+    server.add_argument(
+        "--request-timeout",
+        type=_positive_number,
+        default=DEFAULT_REQUEST_TIMEOUT,
+        metavar="SECONDS",
+        help="real seconds a client has to send a whole request; a connection still "
+        "incomplete then is answered 408 and closed (default: %(default)g)",
+    )
+    server.add_argument(
+        "--max-connections",
+        type=_positive_int,
+        default=DEFAULT_MAX_CONNECTIONS,
+        metavar="N",
+        help="open connections at most; one more is answered 503 and closed (default: %(default)s)",
     )
     server.add_argument(
         "--log-level",
@@ -546,7 +558,7 @@ def _serve(args: argparse.Namespace) -> int:
         usage.error("--client: each client needs its own email")
     previous = _install_stop_handlers()
     try:
-        return _run_server(args, usage, loopback=loopback)
+        return _run_server(args, loopback=loopback)
     except _StopRequested:
         # A signal before the server was up: nothing was served, and cleanup has run.
         return 0
@@ -567,8 +579,34 @@ def _install_stop_handlers() -> dict[int, Any]:
     return {signum: signal.signal(signum, stop) for signum in (signal.SIGINT, signal.SIGTERM)}
 
 
-def _run_server(args: argparse.Namespace, usage: argparse.ArgumentParser, *, loopback: bool) -> int:
-    sim, demo = _world(args, usage)
+def _run_server(args: argparse.Namespace, *, loopback: bool) -> int:
+    started = _start(args, loopback=loopback)
+    if isinstance(started, str):
+        sys.stderr.write(f"okc-sim serve: {started}\n")
+        return 2
+    sim, server, demo = started
+    try:
+        _banner(args, server, demo, loopback=loopback)
+        _wait_forever()
+    except _StopRequested as stopped:
+        _say(f"Stopping ({signal.Signals(stopped.args[0]).name}).")
+    finally:
+        try:
+            server.stop()
+        finally:
+            sim.close()
+    return 0
+
+
+def _start(args: argparse.Namespace, *, loopback: bool) -> tuple[Simulator, LiveServer, str] | str:
+    """Open the world and its socket and start serving; or say in one line why not.
+
+    Every start-up failure ends here, known or not, so none ends in a traceback.
+    """
+    try:
+        sim, demo = _world(args)
+    except Exception as error:  # noqa: BLE001 - every failure becomes one line
+        return _refusal(args, error)
     try:
         server = _listen(args, sim, loopback=loopback)
         try:
@@ -576,15 +614,23 @@ def _run_server(args: argparse.Namespace, usage: argparse.ArgumentParser, *, loo
             # a client that connects at once waits in the socket's backlog until it serves.
             _say(server.url)
             server.start()
-            _banner(args, server, demo, loopback=loopback)
-            _wait_forever()
-        except _StopRequested as stopped:
-            _say(f"Stopping ({signal.Signals(stopped.args[0]).name}).")
-        finally:
+        except BaseException:
             server.stop()
-    finally:
+            raise
+    except BaseException as error:
         sim.close()
-    return 0
+        if isinstance(error, Exception):
+            return _refusal(args, error)
+        raise  # a signal: `_serve` says nothing was served
+    return sim, server, demo
+
+
+def _refusal(args: argparse.Namespace, error: Exception) -> str:
+    from simulator._startup import start_failure  # noqa: PLC0415 - serve only
+
+    if isinstance(error, CommandError):
+        return str(error)
+    return start_failure(error, db=args.db, profile=args.profile)
 
 
 def _wait_forever() -> None:
@@ -598,7 +644,7 @@ def _wait_forever() -> None:
         pass
 
 
-def _world(args: argparse.Namespace, usage: argparse.ArgumentParser) -> tuple[Simulator, str]:
+def _world(args: argparse.Namespace) -> tuple[Simulator, str]:
     """Build the simulator the flags describe, with the demo loaded if asked; say what was done."""
     from simulator._demo import demo_start, load_demo  # noqa: PLC0415 - serve only
     from simulator._simulator import Simulator  # noqa: PLC0415 - serve only
@@ -618,10 +664,7 @@ def _world(args: argparse.Namespace, usage: argparse.ArgumentParser) -> tuple[Si
     }
     if args.clients:
         settings["clients"] = args.clients
-    try:
-        sim = Simulator(**settings)
-    except ValueError as error:
-        usage.error(str(error))
+    sim = Simulator(**settings)
     if not args.demo:
         return sim, ""
     try:
@@ -638,6 +681,7 @@ def _world(args: argparse.Namespace, usage: argparse.ArgumentParser) -> tuple[Si
 
 
 def _listen(args: argparse.Namespace, sim: Simulator, *, loopback: bool) -> LiveServer:
+    from simulator._limits import ConnectionLimits  # noqa: PLC0415 - serve only
     from simulator._server import LiveServer  # noqa: PLC0415 - serve only
 
     try:
@@ -648,6 +692,7 @@ def _listen(args: argparse.Namespace, sim: Simulator, *, loopback: bool) -> Live
             log_level=args.log_level,
             log_config=_log_config(),
             access_log=True,
+            limits=ConnectionLimits(args.request_timeout, args.max_connections),
             admin_token=args.admin_token,
             control_requires_token=not loopback or bool(args.admin_token),
             rate_limit=args.rate_limit,
@@ -655,10 +700,9 @@ def _listen(args: argparse.Namespace, sim: Simulator, *, loopback: bool) -> Live
             allowed_hosts=args.allow_hosts,
         )
     except OSError as error:
-        hint = " (is another okc-sim running? --port 0 picks a free port)"
-        raise CommandError(
-            f"cannot listen on {args.host}:{args.port}: {error.strerror or error}{hint}"
-        ) from None
+        from simulator._startup import listen_failure  # noqa: PLC0415 - serve only
+
+        raise CommandError(listen_failure(args.host, args.port, error)) from None
 
 
 def _log_config() -> dict[str, Any]:
@@ -681,14 +725,14 @@ def _banner(args: argparse.Namespace, server: LiveServer, demo: str, *, loopback
     moving = "frozen" if clock["mode"] == "frozen" else f"running at {clock['speed']:g}x"
     limit = "off" if args.rate_limit is None else f"{args.rate_limit} requests/client/sim hour"
     control = "open (loopback)" if not args.admin_token else "needs the admin token"
-    store = args.db or "in memory (--db PATH keeps it)"
+    store = _store_line(server.sim, args.db)
     lines = [
         f"okc-sim {_version()}: a fake OK Capsule v2 API (offline; nothing reaches OK Capsule)",
         f"  api      {server.url}/v2  (token: POST /v2/authentication/token)",
         *(f"  client   {account.email} / {account.password}" for account in server.sim.clients),
         f"  clock    {_iso(now)} ({_local(now, clock['timezone'])}), {moving}",
         f"  batch    next at {_iso(batch)} (in {_span((batch - now).total_seconds())} sim time)",
-        f"  world    seed {args.seed}; store {store}; rate limit {limit}",
+        f"  world    seed {args.seed}; {store}; rate limit {limit}",
         f"  control  {server.url}/_sim/clock, {control}; okc-sim clock | advance --help",
     ]
     if demo:
@@ -699,6 +743,16 @@ def _banner(args: argparse.Namespace, server: LiveServer, demo: str, *, loopback
     lines.append("Ctrl+C stops the server.")
     for line in lines:
         _say(line)
+
+
+def _store_line(sim: Simulator, db: str | None) -> str:
+    """Where the world is kept, and whether it is new or resumed (with its size and time)."""
+    if db is None:
+        return "store in memory (--db PATH keeps it)"
+    if sim.store.new:
+        return f"new world in {db}"
+    now = datetime.fromisoformat(sim.clock_state()["now"]).replace(microsecond=0)
+    return f"resumed world from {db}: {sim.count_orders():,} orders, clock at {_iso(now)}"
 
 
 # --- clock and advance ----------------------------------------------------------------------

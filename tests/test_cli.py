@@ -347,11 +347,11 @@ class TestServeRefusals:
         err = usage_error(["serve", "--host", "0.0.0.0", "--port", "0"], capsys)
         assert "--admin-token is required" in err
 
-    def test_port_in_use_exits_1(self, capsys: pytest.CaptureFixture[str]) -> None:
-        """A port that is taken is a one-line error and exit code 1."""
+    def test_port_in_use_exits_2(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """A port that is taken is a one-line error and exit code 2, like every start failure."""
         with bind_socket("127.0.0.1", 0) as taken:
             port = str(taken.getsockname()[1])
-            assert main(["serve", "--port", port, "--clock", "frozen"]) == 1
+            assert main(["serve", "--port", port, "--clock", "frozen"]) == 2
         captured = capsys.readouterr()
         assert f"cannot listen on 127.0.0.1:{port}" in captured.err
         assert captured.err.count("\n") == 1
@@ -367,11 +367,13 @@ class TestServeRefusals:
     def test_seed_mismatch_with_db_exits_2(
         self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
     ) -> None:
-        """A --db made with another --seed is refused, naming both."""
+        """A --db made with another --seed is refused in one line, naming both."""
         db = tmp_path / "world.sqlite"
         Simulator(start=START, seed=1, db=db).close()
-        err = usage_error(["serve", "--port", "0", "--db", str(db), "--seed", "2"], capsys)
-        assert "seed" in err
+        assert main(["serve", "--port", "0", "--db", str(db), "--seed", "2"]) == 2
+        err = capsys.readouterr().err
+        assert "seed 1, not 2" in err
+        assert err.count("\n") == 1
 
 
 class TestDemoWorld:
@@ -380,7 +382,7 @@ class TestDemoWorld:
     def test_demo_ends_at_start_and_runs(self) -> None:
         """The demo world ends at --start, with the clock in the mode asked for."""
         args = build_parser().parse_args(["serve", "--demo", "--start", START, "--speed", "5"])
-        sim, note = cli._world(args, args.command_parser)
+        sim, note = cli._world(args)
         try:
             assert note.startswith("12 orders: 2 Pending, 1 On Hold")
             state = sim.clock_state()
@@ -394,9 +396,9 @@ class TestDemoWorld:
         db = str(tmp_path / "world.sqlite")
         argv = ["serve", "--demo", "--clock", "frozen", "--start", START, "--db", db]
         args = build_parser().parse_args(argv)
-        first, _ = cli._world(args, args.command_parser)
+        first, _ = cli._world(args)
         first.close()
-        second, note = cli._world(args, args.command_parser)
+        second, note = cli._world(args)
         try:
             assert second.count_orders() == 12
             assert note.startswith("skipped")
@@ -589,7 +591,6 @@ class TestUsage:
             (["--client", "integrator@example.com"], "--client"),
             (["--client", "no-at-sign:pw"], "--client"),
             (["--journal-size", "-1"], "--journal-size"),
-            (["--profile", "/no/such/profile.toml"], "--profile"),
             (["--log-level", "chatty"], "--log-level"),
             (["--client", "a@example.com:1", "--client", "a@example.com:2"], "--client"),
         ],

@@ -127,6 +127,8 @@ SIMULATOR = [
     "Simulator",
     "SimulatorError",
     "StoreError",
+    "StoreFull",
+    "StoreLost",
     "Trigger",
     "TriggerError",
     "TriggerKind",

@@ -11,7 +11,16 @@ import attrs
 from starlette.responses import JSONResponse
 
 from lifecycle import IllegalTransition, UpdateRejected
-from simulator import BadRequest, ClockRefused, NotFound, SimulatorError, Unauthorized
+from simulator import (
+    BadRequest,
+    ClockRefused,
+    NotFound,
+    SimulatorError,
+    StoreFull,
+    StoreLost,
+    Unauthorized,
+)
+from simulator._storefile import damage
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
@@ -111,6 +120,9 @@ def error_response(error: Exception) -> JSONResponse | None:
     for kind, (status, headers) in _SIMULATOR_STATUS.items():
         if isinstance(error, kind):
             return JSONResponse(error_body(error.code, str(error)), status, headers)
+    damaged = damage(error)
+    if damaged is not None:
+        return JSONResponse(error_body("store_damaged", damaged), 503)
     return None
 
 
@@ -128,4 +140,7 @@ _SIMULATOR_STATUS: dict[type[SimulatorError], tuple[int, dict[str, str]]] = {
     NotFound: (404, {}),
     BadRequest: (400, {}),
     Unauthorized: (401, BEARER_CHALLENGE),
+    # WebDAV's "Insufficient Storage": the server, not the request, has no room for it.
+    StoreFull: (507, {}),
+    StoreLost: (503, {}),
 }

@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.responses import JSONResponse
 
-from simulator import Unauthorized
+from simulator import StoreFull, StoreLost, Unauthorized
 from simulator.http._auth import admin_refusal, bearer_token
 from simulator.http._body import declared_size_refusal
 from simulator.http._context import Visit, attach_visit, http_date, iso_utc
@@ -80,11 +80,13 @@ class SimMiddleware:
             framing.visit = visit
             framing.fault = self.server.faults.pick(scope["method"], path, visit.at)
             await self._serve(scope, receive, framing, headers, visit)
-        except Exception as error:  # the last resort: log it, answer in JSON
-            logger.exception("Unexpected error answering %s %s", scope["method"], path)
-            if not framing.status:
+        except Exception as error:  # the last resort: answer in JSON, log what is unknown
+            response = error_response(error)  # a store refusal met outside a handler
+            if response is None:
+                logger.exception("Unexpected error answering %s %s", scope["method"], path)
                 message = f"Internal error in the simulator ({type(error).__name__}); see its log."
                 response = JSONResponse(error_body("internal_error", message), 500)
+            if not framing.status:
                 await response(scope, receive, framing)
         finally:
             if framing.visit is not None:
@@ -281,7 +283,7 @@ class _Framing:
             now = self._sim_time()
             if now is None:
                 # The world must catch up first, which may take long: off the event loop.
-                now = await run_in_threadpool(lambda: self._server.sim.now)
+                now = await run_in_threadpool(self._caught_up_now)
             _stamp_sim_time(headers, now)
             if self.verdict is not None:
                 for name, value in self.verdict.headers().items():
@@ -301,6 +303,14 @@ class _Framing:
         if self.verdict is not None and not self.verdict.allowed:
             return self.verdict.retry_after
         return None if self.fault is None else self.fault.retry_after
+
+    def _caught_up_now(self) -> datetime:
+        """The simulated now after catching up; the clock's reading if the store refuses."""
+        sim = self._server.sim
+        try:
+            return sim.now
+        except (StoreFull, StoreLost):
+            return sim.clock_reading()
 
     def forget_answer_time(self) -> None:
         """Time passed after the handler (a fault's delay): X-Sim-Time must be read afresh."""

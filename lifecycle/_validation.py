@@ -7,8 +7,8 @@ schemas, compiled at import and read by one walk; address *content* is not check
 from __future__ import annotations
 
 import math
+import operator
 import re
-import sys
 from collections.abc import Callable, Iterable, Mapping
 from types import MappingProxyType
 from typing import Any, Final, Literal, Protocol
@@ -221,6 +221,9 @@ def _pack_or_contents(
         )
 
 
+_CONTENTS = operator.itemgetter("contents")
+
+
 def _is_live(item: object) -> bool:
     """Tell whether an array item counts: an object not marked for deletion."""
     return isinstance(item, dict) and item.get("is_deleted") is not True
@@ -229,7 +232,7 @@ def _is_live(item: object) -> bool:
 def _supplement_cap(pouches: list[Any], where: Where, out: list[Violation]) -> None:
     """Enforce the provider's cap on supplements per time of administration within one line."""
     try:  # at most the cap in all, whatever their times: the usual line, counted quickly
-        if sum([len(pouch["contents"]) for pouch in pouches]) <= MAX_SUPPLEMENTS_PER_TIME:
+        if sum(map(len, map(_CONTENTS, pouches))) <= MAX_SUPPLEMENTS_PER_TIME:
             return
     except (KeyError, TypeError):  # a pouch with a pack, or no pouch: count properly
         pass
@@ -463,7 +466,11 @@ def _statuses(statuses: frozenset[OrderStatus]) -> str:
 _Check = Callable[[object, Where, object, list[Violation]], None]
 """The whole check of one value (member `key` of the object at `where`), saying what is wrong."""
 
-_ANYWHERE = sys.maxsize
+_ANYWHERE = 2**30 - 1
+"""Stands for "no limit" in the inline tests: the largest int CPython compares fastest.
+
+A longer string or a larger number only goes on to the rule's check, which knows no limit.
+"""
 
 
 class _Rule:
@@ -512,7 +519,7 @@ class _Rule:
         self.items = _Rule(field.items) if field.items is not None else None
         self.item_members = self.items.members if self.items is not None else None
         self.min_items = field.min_items
-        self.array_rules = field.array_rules
+        self.array_rules = field.array_rules or None
         self.check = _CHECKS[field.type](field, self)
 
 
@@ -530,11 +537,11 @@ class _Members:
         self.other = other if other is not None else _internal(shape.read_only)
         """What to do with a member the shape has no rule for (None: let it pass)."""
         self.required = tuple(shape.required.items())
-        self.required_names = tuple(shape.required)
+        self.required_names = tuple(shape.required) or None
         self.texts = _any_text(self.rules) if self.other is None else -1
         """Every member passes any `str` this short (-1 unless every rule is on plain text)."""
         self.by_id = shape.edits_by_id
-        self.shape_rules = shape.rules
+        self.shape_rules = shape.rules or None
 
 
 def _any_text(rules: Mapping[str, _Rule]) -> int:
@@ -773,22 +780,24 @@ def _walk(value: dict[Any, Any], members: _Members, where: Where, out: list[Viol
             elif kind is list and rule.item_members is not None and item:
                 at = (where, key)
                 item_members = rule.item_members
-                for index, element in enumerate(item):
+                index = -1  # counted by hand: cheaper than enumerate's tuples
+                for element in item:
+                    index += 1
                     if type(element) is dict:
                         _walk(element, item_members, (at, index), out)
                     else:
                         rule.items.check(element, at, index, out)  # type: ignore[union-attr]
-                if rule.array_rules:
+                if rule.array_rules is not None:
                     for array_rule in rule.array_rules:
                         array_rule(item, at, out)
                 continue
             rule.check(item, where, key, out)
-    if members.required_names:
+    if members.required_names is not None:
         for name in members.required_names:
             if name not in value:
                 _report_missing(value, members, where, out)
                 break
-    if members.shape_rules:
+    if members.shape_rules is not None:
         new = not (members.by_id and "id" in value)
         for shape_rule in members.shape_rules:
             shape_rule(value, where, out, new=new)
@@ -803,7 +812,7 @@ def _walk_array(items: list[Any], rule: _Rule, where: Where, out: list[Violation
             _walk(item, members, (where, index), out)
         else:
             item_rule.check(item, where, index, out)
-    for array_rule in rule.array_rules:
+    for array_rule in rule.array_rules or ():
         array_rule(items, where, out)
 
 

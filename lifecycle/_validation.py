@@ -197,6 +197,8 @@ def _consumer_names_on_create(
     consumer: dict[Any, Any], where: Where, out: list[Violation], *, new: bool
 ) -> None:
     """On create, also a first name needs a last name beside an `id` (the provider's rule)."""
+    if "last_name" in consumer:
+        return
     if new:
         _consumer_names(consumer, where, out, new=new)
     elif "first_name" in consumer and "last_name" not in consumer:

@@ -140,7 +140,7 @@ def choice(*options: str, nullable: bool = False) -> Field:
 
 
 def integer(
-    minimum: int,
+    minimum: int | None = None,
     maximum: int | None = None,
     *,
     options: tuple[int, ...] = (),
@@ -322,7 +322,7 @@ def _order_lines(*, creating: bool) -> Field:
             "time_of_administration": choice("Morning", "Midday", "Evening"),
             "custom_label": text(30, format="label"),
             "cycle": TEXT,
-            "cycle_length": integer(0, options=(0, 7, 10)),
+            "cycle_length": integer(options=(0, 7, 10)),
             "duration": integer(1, 60, nullable=True),
             "protocol_id": UUID_OR_NULL,
             "set_id": UUID_OR_NULL,
@@ -512,7 +512,7 @@ class _Rule:
         """Any `str` this short that `fullmatch` matches passes."""
         self.options: frozenset[object] = frozenset(field.enum if field.type == "string" else ())
         numeric = field.type == "integer"
-        self.low = field.minimum if numeric and field.minimum is not None else 1
+        self.low = (-_ANYWHERE if field.minimum is None else field.minimum) if numeric else 1
         self.high = (field.maximum or _ANYWHERE) if numeric else 0
         self.numbers = frozenset(field.enum) if numeric and field.enum else None
         self.nullable = field.nullable
@@ -630,7 +630,7 @@ def _choice_check(options: tuple[str, ...], *, nullable: bool) -> _Check:
 
 
 def _integer_check(field: Field, _rule: _Rule) -> _Check:
-    minimum, maximum, nullable = field.minimum or 0, field.maximum, field.nullable
+    minimum, maximum, nullable = field.minimum, field.maximum, field.nullable
     allowed = frozenset(field.enum)
     if allowed:
         expected = "one of " + ", ".join(map(str, field.enum))
@@ -646,7 +646,7 @@ def _integer_check(field: Field, _rule: _Rule) -> _Check:
         if type(value) is int:
             if (
                 (allowed and value not in allowed)
-                or value < minimum
+                or (minimum is not None and value < minimum)
                 or (maximum is not None and value > maximum)
             ):
                 path = _path(where, key)

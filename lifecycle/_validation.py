@@ -740,14 +740,15 @@ def _walk(value: dict[Any, Any], members: _Members, where: Where, out: list[Viol
     One flat loop, as it runs for every member of every request: the common cases are tested
     inline, and only a value they do not pass costs a call.
     """
+    plain = False
     texts = members.texts
     if texts >= 0:  # every rule is on plain text (an address): short text needs no lookup
         for item in value.values():
             if type(item) is not str or len(item) > texts:
                 break
         else:
-            texts = -2
-    if texts != -2:
+            plain = True
+    if not plain:
         rules = members.rules
         for key, item in value.items():
             try:
@@ -780,6 +781,7 @@ def _walk(value: dict[Any, Any], members: _Members, where: Where, out: list[Viol
                     _walk(item, rule.members, (where, key), out)
                     continue
             elif kind is list and rule.item_members is not None and item:
+                # `_walk_array`, inline for the usual array of objects: a call less per array.
                 at = (where, key)
                 item_members = rule.item_members
                 index = -1  # counted by hand: cheaper than enumerate's tuples

@@ -92,14 +92,16 @@ def addresses() -> st.SearchStrategy[Payload]:
 
 
 def consumers(*, creating: bool = False) -> st.SearchStrategy[Payload]:
-    """Well-formed consumers; for a create, each has an `id` or a first and last name."""
+    """Well-formed consumers: an `id` (on update maybe with changes) or a first and last name."""
     optional: dict[str, st.SearchStrategy[Any]] = {
         "email": emails(),
         "phone_number": st.none() | phone_numbers(),
     }
     if not creating:
-        named = {"first_name": short_text(), "last_name": short_text(), "id": uuids()}
-        return st.fixed_dictionaries({}, optional=optional | named)
+        named = {"first_name": short_text(), "last_name": short_text()}
+        return st.fixed_dictionaries(
+            {"id": uuids()}, optional=optional | named
+        ) | st.fixed_dictionaries(named, optional=optional)
     return st.fixed_dictionaries({"id": uuids()}, optional=optional) | st.fixed_dictionaries(
         {"first_name": short_text(), "last_name": short_text()}, optional=optional
     )

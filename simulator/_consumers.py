@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from lifecycle._errors import UpdateRejected, Violation, ViolationCode
+from lifecycle._validation import CONSUMER_FIELDS, validate_consumer
 from simulator import _json
 from simulator._errors import NotFound
 from simulator._timefmt import iso
@@ -13,52 +13,17 @@ if TYPE_CHECKING:
     import sqlite3
     from collections.abc import Mapping
 
-FIELDS = ("email", "first_name", "last_name", "phone_number", "client_custom_consumer_id")
-READ_ONLY = frozenset({"id", "client_id", "created_at", "updated_at", "crm_id", "crm_account_id"})
-MAX_LENGTH = 100
+FIELDS = tuple(CONSUMER_FIELDS)
+"""The fields a consumer stores from a request (an order's consumer may also name its `id`)."""
 
 
 def check_fields(payload: object, *, creating: bool) -> dict[str, Any]:
-    """Check a consumer request body and return its fields.
+    """Check a `/v2/consumers` request body with lifecycle's consumer rules; return its fields.
 
     Raises:
         UpdateRejected: not an object, unknown or read-only fields, wrong types, missing names.
     """
-    if not isinstance(payload, dict):
-        raise UpdateRejected(
-            [Violation("", ViolationCode.MALFORMED, "The request body must be a JSON object.")]
-        )
-    problems: list[Violation] = []
-    fields: dict[str, Any] = {}
-    for key, value in payload.items():
-        if key not in FIELDS:
-            code = ViolationCode.READ_ONLY if key in READ_ONLY else ViolationCode.NOT_UPDATABLE
-            problems.append(
-                Violation(
-                    str(key),
-                    code,
-                    f"'{key}' cannot be set; consumer fields are: {', '.join(FIELDS)}.",
-                )
-            )
-        elif value is not None and (not isinstance(value, str) or len(value) > MAX_LENGTH):
-            problems.append(
-                Violation(
-                    key,
-                    ViolationCode.MALFORMED,
-                    f"'{key}' must be text of at most {MAX_LENGTH} characters.",
-                )
-            )
-        else:
-            fields[key] = value
-    if creating:
-        problems.extend(
-            Violation(name, ViolationCode.REQUIRED, f"'{name}' is required to create a consumer.")
-            for name in ("first_name", "last_name")
-            if not fields.get(name)
-        )
-    if problems:
-        raise UpdateRejected(problems)
-    return fields
+    return validate_consumer(payload, creating=creating)
 
 
 def insert(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import math
 from copy import deepcopy
+from types import MappingProxyType
 from typing import Any
-from unittest.mock import patch
 
 import pytest
 from hypothesis import given
@@ -29,6 +29,7 @@ from lifecycle._validation import (
     UPDATABLE_FIELDS,
     ValidatedCreate,
     ValidatedUpdate,
+    validate_consumer,
     validate_create,
     validate_update,
 )
@@ -462,11 +463,12 @@ class TestMalformedValues:
             ([{"first_name": "J"}], "consumer"),
             ({"id": "abc"}, "consumer.id"),
             ({"id": 7}, "consumer.id"),
-            ({"email": "nobody"}, "consumer.email"),
-            ({"first_name": "J" * 101}, "consumer.first_name"),
-            ({"last_name": False}, "consumer.last_name"),
-            ({"phone_number": "+123456789012345"}, "consumer.phone_number"),
-            ({"phone_number": 2133734253}, "consumer.phone_number"),
+            ({"id": PRODUCT, "email": "nobody"}, "consumer.email"),
+            ({"id": PRODUCT, "first_name": "J" * 101}, "consumer.first_name"),
+            ({"id": PRODUCT, "last_name": False}, "consumer.last_name"),
+            ({"id": PRODUCT, "phone_number": "+123456789012345"}, "consumer.phone_number"),
+            ({"id": PRODUCT, "phone_number": 2133734253}, "consumer.phone_number"),
+            ({"id": PRODUCT, "client_custom_consumer_id": 7}, "consumer.client_custom_consumer_id"),
         ],
     )
     def test_consumer(self, value: object, path: str) -> None:
@@ -846,22 +848,21 @@ class TestProperties:
         assert list(result.order_lines) == payload["order_lines"]
 
 
-# --- the fast path on create --------------------------------------------------------------------
-# `validate_create` first asks cheap twins of the checks whether a request is plainly valid and
-# only walks the checks (`_walked_create`, the original code) when they are unsure. The tests
-# below hold the two paths to the same answer, to the violation and to the key order: at every
-# spot of a few valid requests, for values around every limit the checks draw, and on random
-# mutations of generated requests.
+# --- the one walk over the spec ----------------------------------------------------------------
+# `validate_create` and `validate_update` walk one compiled spec. Its inline tests take the
+# common values without a call and hand anything else to the rule's own check: the tests below
+# hold the two to the same answer, and show that a change anywhere in a valid request is
+# reported where it was made, for values around every limit the spec draws.
 
 
 class _Text(str):
-    """A `str` subclass: the checks take it as text, the twins leave it to the checks."""
+    """A `str` subclass: a string to the rules, left by the inline tests to the check."""
 
     __slots__ = ()
 
 
 class _Object(dict[str, Any]):
-    """A `dict` subclass: an object to the checks, left to them by the twins."""
+    """A `dict` subclass: an object to the rules, left by the inline tests to the check."""
 
 
 _LONG_EMAIL = "a" * 90 + "@example.com"  # well formed, 102 characters
@@ -887,22 +888,29 @@ BOUNDARY_VALUES: tuple[object, ...] = (
     [{"client_product_id": PRODUCT, "serving_size": 2}],
     [{"client_product_id": OTHER_PRODUCT, "is_deleted": True}],
 )
-"""Values around every limit the create checks draw, of every JSON type and then some."""
+"""Values around every limit the spec draws, of every JSON type and then some."""
 
-# Member names from every level of a create request, to add where they do not belong too.
+
+def _shapes(fields: Any) -> list[_validation.Shape]:
+    """Every object shape reachable from a mapping of field specs."""
+    found: list[_validation.Shape] = []
+    for field in fields.values():
+        part = field
+        while part is not None:
+            if part.shape is not None:
+                found += [part.shape, *_shapes(part.shape.fields)]
+            part = part.items
+    return found
+
+
+SHAPES = _shapes(_validation.CREATE_SPEC) + _shapes(_validation.UPDATE_SPEC)
+
+# Member names from every level of a request, to add where they do not belong too.
 MEMBER_NAMES = sorted(
     {
         *CREATE_FIELDS,
         *READ_ONLY_FIELDS,
-        *_validation._ADDRESS_CHECKS,
-        *_validation._CONSUMER_CHECKS,
-        *_validation._LINE_CHECKS,
-        *_validation._LINE_READ_ONLY,
-        *_validation._POUCH_CHECKS,
-        *_validation._POUCH_READ_ONLY,
-        *_validation._CONTENT_CHECKS,
-        "pouches",
-        "contents",
+        *(name for shape in SHAPES for name in (*shape.fields, *shape.read_only)),
         "foo",
     }
 )
@@ -952,7 +960,7 @@ RICH_CREATE: Payload = {
     "status": "On Hold",
     "pack_builder_id": None,
 }
-"""A valid create request with every kind of member the checks know, at every level."""
+"""A valid create request with every kind of member the spec knows, at every level."""
 
 
 DROP = object()
@@ -992,115 +1000,137 @@ def changed(document: object, path: tuple[object, ...], value: object) -> object
     return copy
 
 
-def mutate(data: st.DataObject, document: object) -> object:
-    """Change one random spot of a JSON document: set it, drop it, or add a member beside it."""
-    path = data.draw(st.sampled_from(spots(document)))
-    if isinstance(at(document, path), dict) and data.draw(st.booleans()):
-        name = data.draw(st.sampled_from(MEMBER_NAMES) | st.text(max_size=4))
-        return changed(document, (*path, name), data.draw(st.sampled_from(BOUNDARY_VALUES)))
-    if bool(path) and data.draw(st.booleans()):
-        return changed(document, path, DROP)
-    return changed(document, path, data.draw(st.sampled_from(BOUNDARY_VALUES)))
+def spelled(path: tuple[object, ...]) -> str:
+    """A path as violations spell it: "order_lines[0].pouches"."""
+    text = ""
+    for step in path:
+        text += f"[{step}]" if isinstance(step, int) else (f".{step}" if text else str(step))
+    return text
 
 
-def outcome(validate: Any, payload: object) -> tuple[object, ...]:
-    """What a validation returns, down to the types, key order and identity of what it keeps."""
+def near(field: str, path: tuple[object, ...]) -> bool:
+    """Whether a violation's field is at `path`, inside it, or one step below an ancestor.
+
+    A change reaches no further: its own value, what it holds, and what the objects around it
+    need as a whole (a required member, a pouch's pack or contents, the supplement cap).
+    """
+    spot = spelled(path)
+    if not spot or field in ("", spot) or field.startswith((f"{spot}.", f"{spot}[")):
+        return True
+    for depth in range(len(path)):
+        ancestor = spelled(path[:depth])
+        rest = field.removeprefix(f"{ancestor}.") if ancestor else field
+        if ancestor and rest == field and not field.startswith(f"{ancestor}["):
+            continue
+        rest = rest.removeprefix(ancestor) if rest == field else rest
+        if "." not in rest.lstrip(".") and rest.count("[") <= 1:
+            return True
+    return False
+
+
+def outcome(payload: object) -> tuple[object, ...]:
+    """What `validate_create` returns, down to the types and key order of what it keeps."""
     try:
-        result = validate(payload)
+        result = validate_create(payload)
     except UpdateRejected as rejection:
-        return ("rejected", rejection.violations, str(rejection))
+        return ("rejected", rejection.violations)
     return (
         "accepted",
-        type(result),
         *(
             (type(part), list(part.items()))
             for part in (result.consumer, result.shipping_address, result.other_fields)
         ),
-        type(result.order_lines),
         [id(item) for item in result.order_lines],
-        result.status,
-        result.source,
-        result.order_type,
     )
 
 
-def walked_only(payload: object) -> tuple[object, ...]:
-    """`validate_create`'s outcome with the fast path switched off."""
-    return outcome(_validation._walked_create, payload)
+class TestOneWalk:
+    """The walk's inline tests agree with the rules' checks, and report where a change is."""
 
-
-class TestCreateFastPath:
-    """The fast path on create answers as the checks do, and takes the requests it is for."""
+    @pytest.mark.parametrize("shape", SHAPES, ids=lambda shape: ",".join(sorted(shape.fields)))
+    def test_inline_tests_agree_with_the_checks(self, shape: _validation.Shape) -> None:
+        """Any boundary value in any member: the walk reports what the member's check reports."""
+        members = _validation._Members(shape)
+        for name, rule in members.rules.items():
+            for value in BOUNDARY_VALUES:
+                walked: list[Violation] = []
+                _validation._walk({name: value}, members, (None, "x"), walked)
+                checked: list[Violation] = []
+                rule.check(value, (None, "x"), name, checked)
+                walked_members = [v for v in walked if v.field.startswith(f"x.{name}")]
+                assert walked_members == checked, (name, value)
 
     @pytest.mark.parametrize("base", [RICH_CREATE, create_body()], ids=["rich", "minimal"])
-    def test_agrees_with_the_checks_at_every_spot(self, base: Payload) -> None:
-        """Any one spot of a valid request set to any boundary value, or dropped: same outcome."""
-        assert outcome(validate_create, base) == walked_only(base)
+    def test_a_change_is_reported_where_it_is(self, base: Payload) -> None:
+        """A change at one spot of a valid request is reported at, in or beside that spot.
+
+        Any spot set to any boundary value, or dropped: every violation is at that spot,
+        inside it, or one step below one of its ancestors.
+        """
+        assert outcome(base)[0] == "accepted"
+        values: tuple[object, ...] = (*BOUNDARY_VALUES, DROP)
         for path in spots(base):
-            for value in (*BOUNDARY_VALUES, DROP):
+            for value in values:
                 if value is DROP and not path:
                     continue
-                document = changed(base, path, value)
-                assert outcome(validate_create, document) == walked_only(document), (path, value)
+                result = outcome(changed(base, path, value))
+                if result[0] == "rejected":
+                    violations: Any = result[1]
+                    assert violations, (path, value)
+                    assert all(near(v.field, path) for v in violations), (path, value, violations)
 
     @pytest.mark.parametrize("base", [RICH_CREATE, create_body()], ids=["rich", "minimal"])
-    def test_agrees_with_the_checks_on_added_members(self, base: Payload) -> None:
-        """Any member name from any level added to any object of a valid request: same outcome."""
+    def test_added_members_are_reported_where_they_are(self, base: Payload) -> None:
+        """A member name from any level added to any object is reported at, in or beside it."""
         objects = [path for path in spots(base) if isinstance(at(base, path), dict)]
+        added: tuple[object, ...] = ("x", None, 1, PRODUCT, "Morning", [])
         for path in objects:
             for name in MEMBER_NAMES:
-                values: tuple[object, ...] = ("x", None, 1, PRODUCT, "Morning", [])
-                for value in values:
-                    document = changed(base, (*path, name), value)
-                    assert outcome(validate_create, document) == walked_only(document), (
-                        path,
-                        name,
-                        value,
-                    )
+                if isinstance(at(base, path), dict) and name in at(base, path):
+                    continue
+                for value in added:
+                    result = outcome(changed(base, (*path, name), value))
+                    if result[0] == "rejected":
+                        violations: Any = result[1]
+                        assert all(near(v.field, (*path, name)) for v in violations), (
+                            path,
+                            name,
+                            value,
+                        )
 
-    @given(payload=create_payloads() | create_payloads(deliverable=True), data=st.data())
-    def test_agrees_with_the_checks_on_mutated_requests(
-        self, payload: Payload, data: st.DataObject
-    ) -> None:
-        """On generated valid requests changed in up to three spots, the same outcome."""
-        document: object = payload
-        for _ in range(data.draw(st.integers(0, 3))):
-            document = mutate(data, document)
-        assert outcome(validate_create, document) == walked_only(document)
+    @given(payload=create_payloads() | create_payloads(deliverable=True))
+    def test_valid_requests_keep_their_parts(self, payload: Payload) -> None:
+        """A generated valid request passes, its parts kept as sent, in read-only views."""
+        result = outcome(payload)
+        assert result[0] == "accepted"
+        assert result[1] == (MappingProxyType, list(payload["consumer"].items()))
+        assert result[2] == (MappingProxyType, list(payload["shipping_address"].items()))
+        assert result[4] == [id(item) for item in payload["order_lines"]]
 
-    @given(payload=create_payloads() | create_payloads([PRODUCT, OTHER_PRODUCT], deliverable=True))
-    def test_valid_requests_take_the_fast_path(self, payload: Payload) -> None:
-        """Well-formed requests never need the walk: that is where the time goes."""
-        with patch.object(_validation, "_walked_create", side_effect=AssertionError("walked")):
-            validate_create(payload)
-
-    @pytest.mark.parametrize(
-        "check", list(_validation._TWINS), ids=lambda check: check.__qualname__
-    )
-    def test_twins_pass_nothing_their_check_reports(self, check: Any) -> None:
-        """Whatever a check's twin (or its data) passes, the check passes without a word."""
-        checks = {"m": check}
-        fast = _validation._FastMembers.of(checks)
-        for _ in range(2):  # again, once twins have remembered what they matched
-            for value in BOUNDARY_VALUES:
-                if fast.accept({"m": value}):
-                    out: list[Violation] = []
-                    _validation._check_members({"m": value}, "x", checks, frozenset(), out)
-                    assert out == [], value
+    def test_subclasses_are_strings_and_objects(self) -> None:
+        """A `str` or `dict` subclass is taken as the string or object it is."""
+        body = create_body(consumer=_Object(first_name=_Text("J"), last_name="D"))
+        body["order_lines"][0]["pouches"][0]["contents"][0]["client_product_id"] = _Text(PRODUCT)
+        body["status"] = _Text("On Hold")
+        result = validate_create(body)
+        assert (type(result.consumer), result.status) == (MappingProxyType, S.ON_HOLD)
+        assert dict(result.consumer) == {"first_name": "J", "last_name": "D"}
 
     @pytest.mark.parametrize(
-        ("times", "deleted"),
+        ("times", "deleted", "over"),
         [
-            (["Morning"] * 8, 0),
-            (["Morning"] * 9, 0),
-            (["Morning"] * 9, 1),
-            (["Morning"] * 5 + ["Evening"] * 5, 0),
-            ([None] * 5 + ["Morning"] * 4, 0),
-            ([None] * 9, 0),
+            (["Morning"] * 8, 0, None),
+            (["Morning"] * 9, 0, "time of administration 'Morning'"),
+            (["Morning"] * 9, 1, None),
+            (["Morning"] * 5 + ["Evening"] * 5, 0, None),
+            ([None] * 5 + ["Morning"] * 4, 0, None),
+            ([None] * 9, 0, "no time of administration"),
         ],
     )
-    def test_supplement_cap_past_eight(self, times: list[str | None], deleted: int) -> None:
-        """Past eight contents in a line the cap is counted per time, as the check counts it."""
+    def test_supplement_cap_past_eight(
+        self, times: list[str | None], deleted: int, over: str | None
+    ) -> None:
+        """Past eight contents in a line the cap is counted per time, deleted ones left out."""
         pouches: list[Payload] = []
         for index, time in enumerate(times):
             content: Payload = {"client_product_id": PRODUCT}
@@ -1111,4 +1141,117 @@ class TestCreateFastPath:
                 pouch["time_of_administration"] = time
             pouches.append(pouch)
         body = create_body(order_lines=[{"pouches": pouches}])
-        assert outcome(validate_create, body) == walked_only(body)
+        if over is None:
+            validate_create(body)
+        else:
+            violation = only(rejected_create(body))
+            assert violation.field == "order_lines[0].pouches"
+            assert f"9 supplements for {over}" in violation.message
+
+    def test_supplement_cap_with_a_pack(self) -> None:
+        """A pouch with a pack beside nine supplements for one time still breaks the cap."""
+        contents = [{"client_product_id": PRODUCT}] * 9
+        pouches = [{"pack_id": PRODUCT}, {"time_of_administration": "Midday", "contents": contents}]
+        violation = only(rejected_create(create_body(order_lines=[{"pouches": pouches}])))
+        assert violation.field == "order_lines[0].pouches"
+
+
+class TestConsumers:
+    """One consumer validator: `/v2/consumers` and an order's consumer follow the same rules."""
+
+    @pytest.mark.parametrize(
+        ("field", "value"),
+        [
+            ("email", "nobody"),
+            ("email", "x" * 95 + "@ex.com"),
+            ("phone_number", "12"),
+            ("phone_number", "+1234567890123456"),
+            ("first_name", "J" * 101),
+            ("last_name", None),
+            ("client_custom_consumer_id", 7),
+        ],
+    )
+    def test_same_refusal_everywhere(self, field: str, value: object) -> None:
+        """A bad consumer field is MALFORMED with the same message on every path that takes one."""
+        endpoint = only(
+            rejected_consumer({"first_name": "J", "last_name": "D", field: value}, creating=True)
+        )
+        change = only(rejected_consumer({field: value}, creating=False))
+        # On create a first name needs a last name beside it, even with an `id`.
+        known: Payload = (
+            {"id": PRODUCT, "last_name": "D"} if field == "first_name" else {"id": PRODUCT}
+        )
+        on_create = only(rejected_create(create_body(consumer={**known, field: value})))
+        on_update = only(rejected(S.PENDING, {"consumer": {"id": PRODUCT, field: value}}))
+        assert endpoint == change
+        assert (endpoint.code, endpoint.field) == (Code.MALFORMED, field)
+        for nested in (on_create, on_update):
+            assert nested.field == f"consumer.{field}"
+            assert nested.message == endpoint.message.replace(f"'{field}'", f"'consumer.{field}'")
+
+    def test_new_consumer_on_update_needs_names(self) -> None:
+        """An update's consumer without an `id` is a new one: first and last name are required."""
+        violations = rejected(S.PENDING, {"consumer": {}})
+        assert [(v.field, v.code) for v in violations] == [
+            ("consumer.first_name", Code.REQUIRED),
+            ("consumer.last_name", Code.REQUIRED),
+        ]
+
+    @pytest.mark.parametrize(
+        "consumer",
+        [
+            {"id": PRODUCT},
+            {"id": PRODUCT, "first_name": "J"},
+            {"first_name": "J", "last_name": "D"},
+        ],
+    )
+    def test_update_takes_an_id_or_names(self, consumer: Payload) -> None:
+        """An update's consumer is an existing one by `id` (maybe with changes) or a named one."""
+        assert validate_update(S.PENDING, {"consumer": consumer}).changes == {"consumer": consumer}
+
+    def test_create_needs_both_names(self) -> None:
+        """`POST /v2/consumers` without names names both, as REQUIRED."""
+        violations = rejected_consumer({"email": "a@b.co"}, creating=True)
+        assert violations == (
+            Violation(
+                "first_name", Code.REQUIRED, "'first_name' is required to create a consumer."
+            ),
+            Violation("last_name", Code.REQUIRED, "'last_name' is required to create a consumer."),
+        )
+
+    def test_changes_need_no_names(self) -> None:
+        """`PUT /v2/consumers/{id}` may change one field alone."""
+        assert validate_consumer({"email": "a@b.co"}, creating=False) == {"email": "a@b.co"}
+
+    @pytest.mark.parametrize(
+        ("field", "code"),
+        [("id", Code.READ_ONLY), ("crm_id", Code.READ_ONLY), ("foo", Code.NOT_UPDATABLE)],
+    )
+    def test_other_fields_are_refused(self, field: str, code: ViolationCode) -> None:
+        """A consumer body is closed: read-only and unknown fields are refused by name."""
+        violation = only(rejected_consumer({field: "x"}, creating=False))
+        assert (violation.field, violation.code) == (field, code)
+        assert violation.message.endswith(
+            "consumer fields are: email, first_name, last_name, phone_number,"
+            " client_custom_consumer_id."
+        )
+
+    @pytest.mark.parametrize("body", [[], None, "consumer"])
+    def test_body_that_is_not_an_object(self, body: object) -> None:
+        """A consumer body that is not a JSON object is one MALFORMED violation on the body."""
+        violation = only(rejected_consumer(body, creating=True))
+        assert (violation.field, violation.code) == ("", Code.MALFORMED)
+
+    def test_valid_fields_come_back(self) -> None:
+        """A valid body comes back as its fields, in a dict of its own."""
+        body = {"first_name": "Ada", "last_name": "Lovelace", "phone_number": None}
+        fields = validate_consumer(body, creating=True)
+        assert fields == body
+        assert fields is not body
+
+
+def rejected_consumer(payload: object, *, creating: bool) -> tuple[Violation, ...]:
+    """Run a consumer validation expected to fail and return its violations."""
+    with pytest.raises(UpdateRejected) as caught:
+        validate_consumer(payload, creating=creating)
+    return caught.value.violations

@@ -113,7 +113,13 @@ class _Uvicorn(uvicorn.Server):
         # Read from the running server, not guessed: "auto" picks uvloop and httptools only
         # when they import.
         loop = type(asyncio.get_running_loop()).__module__.split(".")[0]
-        parser = self.config.http_protocol_class.__name__.removesuffix("Protocol").lower()
+        # The connection limits wrap uvicorn's protocol class: name the uvicorn one it wraps.
+        uvicorn_class = next(
+            cls
+            for cls in self.config.http_protocol_class.__mro__
+            if cls.__module__.startswith("uvicorn.protocols.http")
+        )
+        parser = uvicorn_class.__name__.removesuffix("Protocol").lower()
         self.stack = f"uvicorn {uvicorn.__version__} ({loop}, {parser})"
         await super().startup(sockets)
         self.ready.set()

@@ -185,9 +185,11 @@ class TestTokens:
     def test_tokens_do_not_survive_a_db_restart(self, tmp_path: Path) -> None:
         """With --db the world stays but the tokens die: log in again after a restart."""
         db = tmp_path / "world.sqlite"
-        with served(new_sim(db=db)) as client:
+        first = new_sim(db=db)
+        with served(first) as client:
             old = login(client)
             order_id = create_order(client, old["access_token"])
+        first.close()  # one server per --db file
         with served(new_sim(db=db)) as client:
             response = client.get(f"/v2/orders/{order_id}", headers=bearer(old["access_token"]))
             assert_refused(response, 401, "unauthorized")

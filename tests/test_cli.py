@@ -422,17 +422,6 @@ class TestNothingListening:
         assert "okc-sim serve" in err
 
 
-@pytest.fixture
-def live() -> Iterator[LiveServer]:
-    """A frozen simulator at START served in process, for the client commands."""
-    sim = Simulator(start=START)
-    try:
-        with LiveServer(sim) as server:
-            yield server
-    finally:
-        sim.close()
-
-
 class TestClock:
     """`okc-sim clock`."""
 

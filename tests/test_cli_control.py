@@ -35,17 +35,6 @@ ORDER = {
 
 
 @pytest.fixture
-def live() -> Iterator[LiveServer]:
-    """A frozen simulator at START, served on a real socket."""
-    sim = Simulator(start=START)
-    try:
-        with LiveServer(sim) as server:
-            yield server
-    finally:
-        sim.close()
-
-
-@pytest.fixture
 def guarded() -> Iterator[LiveServer]:
     """A frozen simulator whose control API needs the admin token `s3cret`."""
     sim = Simulator(start=START)

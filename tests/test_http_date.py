@@ -4,30 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
-from typing import TYPE_CHECKING
 
 import httpx
-import pytest
 
 from simulator import Simulator
 from simulator._server import LiveServer
 
-if TYPE_CHECKING:
-    from collections.abc import Iterator
-
 START = "2026-03-02T17:00:00Z"
 CREDENTIALS = {"email": "integrator@example.com", "password": "sandbox"}
-
-
-@pytest.fixture
-def live() -> Iterator[LiveServer]:
-    """A frozen simulator at START, served by uvicorn on a real socket."""
-    sim = Simulator(start=START)
-    try:
-        with LiveServer(sim) as server:
-            yield server
-    finally:
-        sim.close()
 
 
 def sim_date(response: httpx.Response) -> datetime:

@@ -40,8 +40,9 @@ def start_failure(error: BaseException, *, db: str | None, profile: str | None) 
         text = str(error)
     elif isinstance(error, ProfileError):
         text = (
-            f"--profile {str(error).rstrip('.')}; fix the file (see "
-            "docs/operations-profile.md) or leave --profile out for the default profile"
+            f"--profile {str(error).rstrip('.')}; fix the file (the packaged "
+            "simulator/default_profile.toml shows every key) or leave --profile out for the "
+            "default profile"
         )
     elif isinstance(error, StoreFull):
         text = f"{store} cannot be opened: its disk is full; free some space and start again"

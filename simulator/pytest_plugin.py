@@ -86,7 +86,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 BRIDGE_MARKER = "okc_clock_bridge"
 _BRIDGE_MARKER_HELP = (
     f"{BRIDGE_MARKER}: the code under test reads the test's simulated clock through "
-    "datetime.now(), time.time() and friends (see docs/clock-bridge.md)"
+    "datetime.now(), time.time() and friends; needs time-machine (the testing extra)"
 )
 
 

@@ -9,9 +9,10 @@ from typing import Any
 
 import attrs
 
+from lifecycle._instant import parse_instant
 from lifecycle._status import OrderStatus
 from simulator._errors import BadRequest
-from simulator._timefmt import parse_iso, to_micros
+from simulator._timefmt import to_micros
 
 EQUALITY_FILTERS = ("status", "name", "source", "client_custom_order_id")
 RANGE_FILTERS = ("created_at", "updated_at")
@@ -134,7 +135,7 @@ def _ranges(key: str, value: Any) -> list[tuple[str, str, int]]:  # noqa: ANN401
 
 def _instant(name: str, bound: Any) -> int:  # noqa: ANN401
     try:
-        return to_micros(parse_iso(bound, name))
+        return to_micros(parse_instant(bound, name))
     except ValueError as error:
         raise BadRequest(str(error), name) from None
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 import functools
 from datetime import UTC, datetime, timedelta
 
-from lifecycle._instant import parse_instant
-
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MICROS_PER_SECOND = 1_000_000
 # Called unbound so that a pendulum DateTime (the calendar returns some) subtracts in C and
@@ -42,16 +40,3 @@ def iso(micros: int) -> str:
 def iso_at(at: datetime) -> str:
     """ISO 8601 in UTC with a `Z` for an aware datetime."""
     return iso(to_micros(at))
-
-
-def parse_iso(value: object, field: str = "instant") -> datetime:
-    """Read an instant the API was sent: `lifecycle`'s one parser, in UTC.
-
-    Args:
-        value: ISO 8601 text with `Z` or an offset, or an aware datetime.
-        field: the field's name, for the error.
-
-    Raises:
-        MalformedInstant: not such an instant (a `ValueError` naming the field).
-    """
-    return parse_instant(value, field)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import attrs
 
 from lifecycle._calendar import Calendar
+from lifecycle._instant import parse_instant
 from simulator import _rows
 from simulator._clock import ClockMode, SimClock
 from simulator._errors import BadRequest, ClockRefused, NotFound
@@ -24,7 +25,7 @@ from simulator._operations import Operations
 from simulator._paging import CursorCodec
 from simulator._profile import OperationsProfile, load_profile
 from simulator._store import Store, StoreFull
-from simulator._timefmt import MICROS_PER_SECOND, from_micros, iso, parse_iso, to_micros
+from simulator._timefmt import MICROS_PER_SECOND, from_micros, iso, to_micros
 from simulator._timeline import Timeline
 from simulator._tokens import TokenIssuer
 
@@ -413,7 +414,7 @@ def as_datetime(value: datetime | str | None, what: str) -> datetime | None:
     if value is None:
         return None
     try:
-        return parse_iso(value, what)
+        return parse_instant(value, what)
     except ValueError as error:
         raise BadRequest(str(error), what) from None
 

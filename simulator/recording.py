@@ -63,7 +63,7 @@ class Divergence:
     entry: int
     """The HAR entry that showed it, counted from 1."""
     request: str
-    """`METHOD URL` of that entry."""
+    """`METHOD PATH` of that entry."""
     message: str
 
     def to_json(self) -> dict[str, Any]:

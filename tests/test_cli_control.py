@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
+from payloads import order_payload
 
 from lifecycle import TRANSITIONS, Actor
 from simulator import Simulator
@@ -22,16 +23,6 @@ if TYPE_CHECKING:
 
 START = "2026-03-02T17:00:00Z"
 NEXT_BATCH = "2026-03-03T08:00:00Z"
-ORDER = {
-    "consumer": {"first_name": "Ada", "last_name": "Lovelace"},
-    "shipping_address": {
-        "address1": "500 Market St",
-        "city": "San Francisco",
-        "province_code": "CA",
-        "postal_code": "94105",
-        "country_name": "United States",
-    },
-}
 
 
 @pytest.fixture
@@ -65,8 +56,7 @@ def create_order(url: str) -> str:
         token = client.post("/v2/authentication/token", json=credentials).json()["access_token"]
         client.headers["Authorization"] = f"Bearer {token}"
         product = client.get("/v2/products").json()["products"][0]["id"]
-        lines = [{"pouches": [{"contents": [{"client_product_id": product}]}]}]
-        created = client.post("/v2/orders", json={**ORDER, "order_lines": lines})
+        created = client.post("/v2/orders", json=order_payload(product))
     assert created.status_code == 201
     order_id: str = created.json()["order"]["id"]
     return order_id

@@ -34,6 +34,11 @@ MOST_ORDERS = 200
 """Bound of every fill-until-full loop."""
 
 
+def serve_db(db: Path, *extra: str) -> tuple[subprocess.Popen[str], str]:
+    """`okc-sim serve --port 0 --log-level warning --db DB EXTRA...`, as `start_serve` starts it."""
+    return start_serve("--port", "0", "--log-level", "warning", "--db", str(db), *extra)
+
+
 class Api:
     """A logged-in client of one server, over a real socket."""
 
@@ -220,18 +225,7 @@ class TestFullDisk:
     def test_a_full_disk_answers_507_then_resumes(self, small_disk: Path) -> None:
         """Orders acknowledged before and after the disk filled up are all there on restart."""
         db = small_disk / "world.sqlite"
-        process, url = start_serve(
-            "--port",
-            "0",
-            "--log-level",
-            "warning",
-            "--clock",
-            "frozen",
-            "--start",
-            START,
-            "--db",
-            str(db),
-        )
+        process, url = serve_db(db, "--clock", "frozen", "--start", START)
         try:
             drain(process)
             api = Api(url)
@@ -259,10 +253,7 @@ class TestFullDisk:
     def test_reads_go_on_with_a_running_clock(self, small_disk: Path) -> None:
         """A running clock's catch-up cannot save its time on a full disk; reads answer anyway."""
         db = small_disk / "world.sqlite"
-        process, url = start_serve(
-            "--port", "0", "--log-level", "warning", "--clock", "running", "--speed", "100",
-            "--start", START, "--db", str(db),
-        )  # fmt: skip
+        process, url = serve_db(db, "--clock", "running", "--speed", "100", "--start", START)
         try:
             drain(process)
             api = Api(url)
@@ -397,7 +388,7 @@ class TestStartRefusals:
     def test_a_store_in_use_by_another_server_is_refused(self, tmp_path: Path) -> None:
         """A second okc-sim on the same --db is refused, and the first goes on serving."""
         db = tmp_path / "world.sqlite"
-        process, url = start_serve("--port", "0", "--log-level", "warning", "--db", str(db))
+        process, url = serve_db(db)
         try:
             drain(process)
             assert_refused(serve_in_process("--db", str(db)), str(db), "in use")
@@ -484,9 +475,7 @@ class TestBanner:
     def test_a_new_file_starts_a_new_world(self, tmp_path: Path) -> None:
         """No file yet: "new world in FILE"."""
         db = tmp_path / "world.sqlite"
-        process, _url = start_serve(
-            "--port", "0", "--log-level", "warning", "--clock", "frozen", "--db", str(db)
-        )
+        process, _url = serve_db(db, "--clock", "frozen")
         try:
             banner = _banner(process)
         finally:
@@ -497,9 +486,7 @@ class TestBanner:
         """An empty file is a new world too."""
         db = tmp_path / "empty.sqlite"
         db.touch()
-        process, _url = start_serve(
-            "--port", "0", "--log-level", "warning", "--clock", "frozen", "--db", str(db)
-        )
+        process, _url = serve_db(db, "--clock", "frozen")
         try:
             banner = _banner(process)
         finally:
@@ -510,18 +497,7 @@ class TestBanner:
         """An existing store: "resumed world from FILE: N orders, clock at ..."."""
         db = tmp_path / "world.sqlite"
         _world_file(db, orders=3)
-        process, _url = start_serve(
-            "--port",
-            "0",
-            "--log-level",
-            "warning",
-            "--clock",
-            "frozen",
-            "--start",
-            START,
-            "--db",
-            str(db),
-        )
+        process, _url = serve_db(db, "--clock", "frozen", "--start", START)
         try:
             banner = _banner(process)
         finally:
@@ -546,18 +522,7 @@ class TestStoreLost:
 
     @staticmethod
     def _serve(db: Path) -> tuple[subprocess.Popen[str], Api]:
-        process, url = start_serve(
-            "--port",
-            "0",
-            "--log-level",
-            "warning",
-            "--clock",
-            "frozen",
-            "--start",
-            START,
-            "--db",
-            str(db),
-        )
+        process, url = serve_db(db, "--clock", "frozen", "--start", START)
         drain(process)
         return process, Api(url)
 

@@ -46,12 +46,17 @@ class Call:
     """Everything a handler needs, already checked: the caller, path ids, query and body."""
 
     server: Server
-    client_id: str | None
+    visit: Visit
+    """The middleware's view of the request (its client); a handler notes what the journal
+    should keep."""
     path: Mapping[str, str]
     query: Query
     body: object
-    visit: Visit
-    """The middleware's view of the request; a handler notes what the journal should keep."""
+
+    @property
+    def client_id(self) -> str | None:
+        """The client of the request's access token, if it carried a valid one."""
+        return self.visit.client_id
 
     @property
     def sim(self) -> Simulator:
@@ -162,7 +167,7 @@ async def _dispatch(operation: Operation, request: Request, server: Server) -> R
         if response is None:
             raise
         return response
-    call = Call(server, visit.client_id, path, query, body, visit)
+    call = Call(server, visit, path, query, body)
     work = functools.partial(_answer, operation, call, visit)
     if operation.inline:
         # A hop to a worker thread and back costs as much as a lookup by key, so a cheap

@@ -1,0 +1,183 @@
+"""The provider's response schemas as JSON Schema, and where a response departs from them.
+
+Reads the vendored provider document (tests/data/okc-core-api-v2.subset.json), turns its
+OpenAPI 3.0 schemas into JSON Schema (`nullable` honoured) and names each mismatch by
+operation, status and field, the unit `docs/conformance.md` lists its deviations in.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import attrs
+import jsonschema  # type: ignore[import-untyped]  # no stubs; the tests need none
+
+DATA = Path(__file__).parent / "data"
+PROVIDER_DOCUMENT: dict[str, Any] = json.loads(
+    (DATA / "okc-core-api-v2.subset.json").read_text(encoding="utf-8")
+)
+CONFORMANCE_PAGE = Path(__file__).parent.parent / "docs" / "conformance.md"
+ERROR_MODEL = "#/components/schemas/ErrorModel"
+"""What an error is checked against when its operation documents neither it nor a default."""
+
+_PARAMETER = re.compile(r"\{[^/}]+\}")
+_FORMATS = jsonschema.FormatChecker(["uuid", "email"])
+
+
+@_FORMATS.checks("date-time", raises=ValueError)  # type: ignore[untyped-decorator]
+def _date_time(value: object) -> bool:
+    """RFC 3339: a date, a time and an offset (`fromisoformat` reads `Z` since 3.11)."""
+    if not isinstance(value, str):
+        return True
+    return "T" in value.upper() and dt.datetime.fromisoformat(value).tzinfo is not None
+
+
+@_FORMATS.checks("date", raises=ValueError)  # type: ignore[untyped-decorator]
+def _date(value: object) -> bool:
+    """A full date, YYYY-MM-DD."""
+    return not isinstance(value, str) or (bool(dt.date.fromisoformat(value)) and len(value) == 10)
+
+
+@attrs.frozen(order=True)
+class Mismatch:
+    """One way responses of an operation depart from the provider's schema.
+
+    `field` is the JSON path of the value, array indices written `[]`, so one field of every
+    order in a list is one mismatch; for a missing property it names that property.
+    """
+
+    operation: str
+    """"METHOD /template", as the provider's document spells the template."""
+    status: int
+    field: str
+    problem: str
+    """The kind of departure: `required`, `type`, `enum`, `format`, `undocumented status`..."""
+
+
+def to_json_schema(node: Any) -> Any:
+    """An OpenAPI 3.0 schema as JSON Schema 2020-12: `nullable` becomes a type that takes null.
+
+    `nullable` on a schema with an `enum` adds null to the enum too (JSON Schema checks the
+    enum on its own). References stay `#/components/...`, resolved in the converted root.
+    """
+    if isinstance(node, list):
+        return [to_json_schema(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    converted = {key: to_json_schema(value) for key, value in node.items() if key != "nullable"}
+    if node.get("nullable") is True:
+        kind = node.get("type")
+        if isinstance(kind, str):
+            converted["type"] = [kind, "null"]
+        if isinstance(node.get("enum"), list) and None not in node["enum"]:
+            converted["enum"] = [*node["enum"], None]
+    return converted
+
+
+@cache
+def _root() -> dict[str, Any]:
+    """The document's components as JSON Schema, for `$ref`s to resolve against."""
+    return {"components": to_json_schema(PROVIDER_DOCUMENT["components"])}
+
+
+def _resolve(node: dict[str, Any]) -> dict[str, Any]:
+    """Follow a `$ref` to a component (responses are referenced one level deep)."""
+    while "$ref" in node:
+        found: Any = PROVIDER_DOCUMENT
+        for part in node["$ref"].removeprefix("#/").split("/"):
+            found = found[part]
+        node = found
+    return node
+
+
+def template_of(path: str) -> str | None:
+    """The provider's template a concrete path matches, literal segments first."""
+    found = [
+        template
+        for template in PROVIDER_DOCUMENT["paths"]
+        if re.fullmatch("[^/]+".join(map(re.escape, _PARAMETER.split(template))), path)
+    ]
+    return max(
+        found, key=lambda t: [not _PARAMETER.fullmatch(p) for p in t.split("/")], default=None
+    )
+
+
+def response_schema(method: str, template: str, status: int) -> dict[str, Any] | None:
+    """The provider's JSON schema for this answer; None when it documents no body.
+
+    The status's own response, else the operation's `default`, else (an error the operation
+    documents nothing for) the document's `ErrorModel`.
+
+    Raises:
+        LookupError: a success status the operation does not document.
+    """
+    responses = PROVIDER_DOCUMENT["paths"][template][method.lower()]["responses"]
+    # A documented response may be empty once its prose is gone (a 204): `in`, not `or`.
+    documented = responses[str(status)] if str(status) in responses else responses.get("default")
+    if documented is None:
+        if status < 400:
+            raise LookupError(f"{method} {template} documents no {status}.")
+        return {"$ref": ERROR_MODEL}
+    content = _resolve(documented).get("content", {}).get("application/json")
+    return None if content is None else to_json_schema(content["schema"])
+
+
+def mismatches(method: str, path: str, status: int, body: bytes) -> list[Mismatch]:
+    """Where one response departs from the provider's document (empty when it conforms).
+
+    A request on no operation of the vendored document (a 404 of no route, a 405, a 501) is
+    an error all the same, checked against `ErrorModel` and named by its concrete path.
+    """
+    template = template_of(path)
+    schema: dict[str, Any] | None
+    if template is None or method.lower() not in PROVIDER_DOCUMENT["paths"][template]:
+        template, schema = path, {"$ref": ERROR_MODEL}
+    else:
+        try:
+            schema = response_schema(method, template, status)
+        except LookupError:
+            return [Mismatch(f"{method} {template}", status, "", "undocumented status")]
+    operation = f"{method} {template}"
+    if schema is None:
+        return [Mismatch(operation, status, "", "undocumented body")] if body else []
+    if not body:
+        return [Mismatch(operation, status, "", "missing body")]
+    validator = jsonschema.Draft202012Validator({**_root(), **schema}, format_checker=_FORMATS)
+    return sorted(
+        {
+            Mismatch(operation, status, _field(error), str(error.validator))
+            for error in validator.iter_errors(json.loads(body))
+        }
+    )
+
+
+def _field(error: Any) -> str:
+    """The error's JSON path, indices as `[]`; a missing property's own name appended."""
+    parts = ["[]" if isinstance(part, int) else str(part) for part in error.absolute_path]
+    if error.validator == "required":
+        missing = re.match(r"'([^']+)' is a required property", error.message)
+        if missing:
+            parts.append(missing.group(1))
+    return ".".join(parts).replace(".[]", "[]")
+
+
+def documented_deviations() -> set[Mismatch]:
+    """The deviations docs/conformance.md lists, read from its "## Deviations" table.
+
+    Each row: | `METHOD /template` | status | `field` | problem | reason |.
+    """
+    text = CONFORMANCE_PAGE.read_text(encoding="utf-8")
+    section = text.split("\n## Deviations\n", 1)[1].split("\n## ", 1)[0]
+    found = set()
+    for line in section.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) < 5 or not cells[0].startswith("`"):
+            continue
+        operation, status, field, problem = (cell.strip("`") for cell in cells[:4])
+        found.add(Mismatch(operation, int(status), field, problem))
+    return found

@@ -127,6 +127,16 @@ def response_schema(method: str, template: str, status: int) -> dict[str, Any] |
     return None if content is None else to_json_schema(content["schema"])
 
 
+def shape_problems(reference: str, body: bytes) -> list[str]:
+    """Where a body departs from one shape of the document (`#/components/...`)."""
+    node = _resolve({"$ref": reference})
+    schema = to_json_schema(
+        node["content"]["application/json"]["schema"] if "content" in node else node
+    )
+    validator = jsonschema.Draft202012Validator({**_root(), **schema}, format_checker=_FORMATS)
+    return [f"{_field(e)}: {e.message}" for e in validator.iter_errors(json.loads(body))]
+
+
 def mismatches(method: str, path: str, status: int, body: bytes) -> list[Mismatch]:
     """Where one response departs from the provider's document (empty when it conforms).
 

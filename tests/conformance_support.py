@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,13 @@ DATA = Path(__file__).parent / "data"
 PROVIDER_DOCUMENT: dict[str, Any] = json.loads(
     (DATA / "okc-core-api-v2.subset.json").read_text(encoding="utf-8")
 )
+PROVIDER_OPERATIONS = frozenset(
+    (method, path)
+    for method, path in json.loads(
+        (DATA / "okc-core-api-v2.operations.json").read_text(encoding="utf-8")
+    )["operations"]
+)
+"""Every (METHOD, path template) of the provider's whole document."""
 CONFORMANCE_PAGE = Path(__file__).parent.parent / "docs" / "conformance.md"
 ERROR_MODEL = "#/components/schemas/ErrorModel"
 """What an error is checked against when its operation documents neither it nor a default."""
@@ -168,12 +176,35 @@ def mismatches(method: str, path: str, status: int, body: bytes) -> list[Mismatc
 
 def _field(error: Any) -> str:
     """The error's JSON path, indices as `[]`; a missing property's own name appended."""
-    parts = ["[]" if isinstance(part, int) else str(part) for part in error.absolute_path]
+    field = dotted(error.absolute_path)
     if error.validator == "required":
         missing = re.match(r"'([^']+)' is a required property", error.message)
         if missing:
-            parts.append(missing.group(1))
-    return ".".join(parts).replace(".[]", "[]")
+            field = f"{field}.{missing.group(1)}" if field else missing.group(1)
+    return field
+
+
+def dotted(path: Iterable[str | int]) -> str:
+    """A JSON path as `order.order_lines[].name`: keys joined by dots, indices as `[]`."""
+    text = ""
+    for part in path:
+        if isinstance(part, int):
+            text += "[]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text
+
+
+def _table(heading: str) -> list[list[str]]:
+    """The rows of the table under a `## heading` of docs/conformance.md, cells stripped."""
+    text = CONFORMANCE_PAGE.read_text(encoding="utf-8")
+    section = text.split(f"\n## {heading}\n", 1)[1].split("\n## ", 1)[0]
+    rows = []
+    for line in section.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if line.startswith("|") and cells[0].startswith("`"):
+            rows.append([cell.strip("`") for cell in cells])
+    return rows
 
 
 def documented_deviations() -> set[Mismatch]:
@@ -181,13 +212,28 @@ def documented_deviations() -> set[Mismatch]:
 
     Each row: | `METHOD /template` | status | `field` | problem | reason |.
     """
-    text = CONFORMANCE_PAGE.read_text(encoding="utf-8")
-    section = text.split("\n## Deviations\n", 1)[1].split("\n## ", 1)[0]
-    found = set()
-    for line in section.splitlines():
-        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
-        if len(cells) < 5 or not cells[0].startswith("`"):
-            continue
-        operation, status, field, problem = (cell.strip("`") for cell in cells[:4])
-        found.add(Mismatch(operation, int(status), field, problem))
-    return found
+    return {
+        Mismatch(operation, int(status), field, problem)
+        for operation, status, field, problem, *_ in _table("Deviations")
+    }
+
+
+@attrs.frozen
+class Refusal:
+    """A business rule that refuses a request the provider's schema allows."""
+
+    operation: str
+    status: int
+    code: str
+    """The refusal's `error.errorCode`, or for a 422 one of its `errors[].type`."""
+
+
+def documented_refusals() -> set[Refusal]:
+    """The refusals docs/conformance.md lists under "## Business rules beyond the schemas".
+
+    Each row: | `METHOD /template` | status | `code` | rule |.
+    """
+    return {
+        Refusal(operation, int(status), code)
+        for operation, status, code, *_ in _table("Business rules beyond the schemas")
+    }

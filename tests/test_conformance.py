@@ -150,7 +150,9 @@ def read_catalogue_and_consumers(api: Client) -> None:
     api.call("GET", "/v2/consumers/count")
     api.call("GET", consumer_path)
     api.call("PUT", consumer_path, json={"email": "grace@example.com"})
-    created = api.call("POST", f"{consumer_path}/addresses", json=address())
+    # Only the fields the provider's address body has (no country or province code).
+    street = {k: v for k, v in address().items() if not k.endswith("_code") or k == "postal_code"}
+    created = api.call("POST", f"{consumer_path}/addresses", json=street)
     api.call("GET", f"{consumer_path}/addresses")
     api.call("GET", f"{consumer_path}/addresses/count")
     if isinstance(created, dict) and isinstance(created.get("address"), dict):
@@ -314,9 +316,7 @@ class TestConformance:
         gone = documented_deviations() - found_mismatches(exchanges)
         assert not gone, "no longer found, take them off docs/conformance.md:\n" + listing(gone)
 
-    def test_every_vendored_operation_answered_with_success(
-        self, exchanges: list[Exchange]
-    ) -> None:
+    def test_every_vendored_operation_succeeded(self, exchanges: list[Exchange]) -> None:
         """Each operation of the vendored document was served (a 2xx) at least once."""
         answered = {
             (e.method.lower(), template_of(e.path)) for e in exchanges if 200 <= e.status < 300

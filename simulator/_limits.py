@@ -54,7 +54,10 @@ class ConnectionLimits:
 
 def _raw_response(status: int, reason: str, code: str, message: str) -> bytes:
     """A whole HTTP/1.1 error response in the provider's shape, that closes the connection."""
-    body = json.dumps({"message": message, "error": {"errorCode": code, "message": message}})
+    # Imported here: only a serving process answers, and it has loaded the app already.
+    from simulator.http._errors import error_body  # noqa: PLC0415
+
+    body = json.dumps(error_body(code, message))
     head = (
         f"HTTP/1.1 {status} {reason}\r\ncontent-type: application/json\r\n"
         f"content-length: {len(body)}\r\nconnection: close\r\n\r\n"
@@ -122,6 +125,19 @@ class _Limited:
         self._began = False
         self._super().on_response_complete()
         self._watch()
+
+    def send_400_response(self, msg: str) -> None:
+        """A request HTTP itself cannot parse: uvicorn's 400, in the provider's error shape."""
+        self.transport.write(
+            _raw_response(
+                400,
+                "Bad Request",
+                "malformed_http",
+                f"The request is not valid HTTP/1.1 ({msg.rstrip('.')}); check how your "
+                "client builds it.",
+            )
+        )
+        self.transport.close()
 
     def _super(self) -> Any:  # noqa: ANN401 - the uvicorn protocol this is mixed into
         return super()

@@ -21,7 +21,7 @@ from test_docs import DOCS, Block, fenced_blocks, live_server, missing
 pytestmark = pytest.mark.slow
 
 PAGE = DOCS / "typescript.md"
-# The provider's document, cut to the operations the page calls (see tests/data/README.md).
+# The provider's document, cut to the operations the simulator serves (tests/data/README.md).
 # JSON is YAML, so the page's command reads it under the provider's file name.
 PROVIDER_DOCUMENT = Path(__file__).parent / "data" / "okc-core-api-v2.subset.json"
 INSTALL_SECONDS = 600

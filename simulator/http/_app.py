@@ -11,8 +11,8 @@ from starlette.responses import JSONResponse
 
 from simulator.http import _routes_control, _routes_v2
 from simulator.http._context import Server
-from simulator.http._endpoints import Operation, build_routes
-from simulator.http._errors import error_body
+from simulator.http._endpoints import Operation, ProviderPaths, build_routes
+from simulator.http._errors import error_body, error_response
 from simulator.http._fault_injector import FaultInjector
 from simulator.http._faults import drop_connection, is_dropped
 from simulator.http._gate import Gate
@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 
 OPERATIONS: tuple[Operation, ...] = _routes_v2.OPERATIONS + _routes_control.OPERATIONS
 """Every operation the app serves, in routing order."""
+PROVIDER_PATHS = ProviderPaths(OPERATIONS)
+"""The provider's paths, served or not: the others answer 501."""
 
 
 def openapi_document() -> dict[str, Any]:
@@ -83,7 +85,7 @@ def create_app(  # noqa: PLR0913 - the server's settings, all keyword-only
         gate=Gate(allowed_hosts),
     )
     app = _SimApp(
-        routes=build_routes(OPERATIONS, server),
+        routes=build_routes(OPERATIONS, server, PROVIDER_PATHS),
         middleware=[Middleware(SimMiddleware, server=server)],
         exception_handlers={HTTPException: _http_error},
     )
@@ -113,10 +115,20 @@ _ROUTER_ERRORS = {
 
 
 async def _http_error(request: Request, error: Exception) -> JSONResponse:
-    """The router's own refusals (unknown route, wrong method), in the API's error shape."""
+    """The router's own refusals (unknown route, wrong method), in the API's error shape.
+
+    A path or method of the provider's API that no route serves is not the client's
+    mistake: it answers 501 (see `ProviderPaths`), before any token is asked for.
+    """
     assert isinstance(error, HTTPException)  # noqa: S101 - registered for HTTPException only
-    code, template = _ROUTER_ERRORS.get(error.status_code, ("http_error", "{detail}"))
     path = request.url.path
+    if error.status_code in _ROUTER_ERRORS:
+        unserved = PROVIDER_PATHS.refusal(request.method, path)
+        if unserved is not None:
+            response = error_response(unserved)
+            assert response is not None  # noqa: S101 - an ApiError always maps
+            return response
+    code, template = _ROUTER_ERRORS.get(error.status_code, ("http_error", "{detail}"))
     message = template.format(method=request.method, path=path, detail=error.detail)
     if error.status_code == 404 and len(path) > 1 and path.endswith("/"):
         message += f" Paths take no trailing slash: {path.rstrip('/') or '/'}."

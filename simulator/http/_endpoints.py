@@ -1,6 +1,7 @@
 """The route table's building blocks: an operation, what its handler gets, and what it returns.
 
-Routes and the OpenAPI document are both built from the same `Operation`s, so they agree.
+Routes and the OpenAPI document are both built from the same `Operation`s, so they agree;
+`ProviderPaths` tells a path of the provider's API the simulator does not serve (501).
 """
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ from __future__ import annotations
 import enum
 import functools
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -19,6 +20,7 @@ from starlette.routing import Route
 from simulator.http._body import read_json
 from simulator.http._context import visit_of
 from simulator.http._errors import BEARER_CHALLENGE, ApiError, error_response
+from simulator.http._provider_paths import PROVIDER_OPERATIONS
 from simulator.http._query import Param, Query, read_query
 
 if TYPE_CHECKING:
@@ -28,6 +30,7 @@ if TYPE_CHECKING:
     from simulator.http._context import Server, Visit
 
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_PARAMETER = re.compile(r"\{[^/{}]+\}")
 
 
 class Auth(enum.Enum):
@@ -132,7 +135,99 @@ class Operation:
         return self.handler.__name__
 
 
-def build_routes(operations: Sequence[Operation], server: Server) -> list[Route]:
+@attrs.frozen
+class _Template:
+    """One path template of the provider's API: what it documents, what okc-sim serves."""
+
+    path: str
+    pattern: re.Pattern[str]
+    documented: frozenset[str]
+    served: frozenset[str]
+
+    @property
+    def specificity(self) -> tuple[bool, ...]:
+        """Sorts a template above those its path also matches: literal segments first."""
+        return tuple(not _PARAMETER.fullmatch(part) for part in self.path.split("/"))
+
+
+class ProviderPaths:
+    """The provider's path templates, to answer a path the simulator does not serve.
+
+    Consulted only once a request has failed to find its route (a 404 or 405 of the router,
+    a malformed id, a missing token), so served routes pay nothing for it.
+    """
+
+    def __init__(
+        self,
+        served: Iterable[Operation],
+        documented: Iterable[tuple[str, str]] = PROVIDER_OPERATIONS,
+    ) -> None:
+        """Index the provider's (method, path template) pairs by their number of segments.
+
+        Args:
+            served: the operations the app serves (parameter names may differ from the
+                provider's: `{client_custom_order_id}` serves `{clientCustomOrderId}`).
+            documented: every (METHOD, path template) of the provider's document.
+        """
+        served_methods: dict[str, set[str]] = {}
+        for operation in served:
+            served_methods.setdefault(_shape(operation.path), set()).add(operation.method)
+        methods: dict[str, set[str]] = {}
+        for method, path in documented:
+            methods.setdefault(path, set()).add(method)
+        self._by_length: dict[int, list[_Template]] = {}
+        for path, documented_methods in methods.items():
+            pattern = re.compile("[^/]+".join(map(re.escape, _PARAMETER.split(path))))
+            served_here = frozenset(served_methods.get(_shape(path), ()))
+            template = _Template(path, pattern, frozenset(documented_methods), served_here)
+            self._by_length.setdefault(path.count("/"), []).append(template)
+
+    def refusal(self, method: str, path: str) -> ApiError | None:
+        """The answer for a request on a provider path it is not served on, if there is one.
+
+        Returns:
+            A 501 naming the method and template when the provider documents the method
+            there; a 405 when the provider documents only other methods on a path okc-sim
+            serves none of; else None: no provider path, or one whose route answers for
+            itself (a served method's 404, another method's 405).
+        """
+        template = self._best_match(path)
+        if template is None:
+            return None
+        asked = "GET" if method == "HEAD" else method  # HEAD is served as the GET
+        if asked in template.served:
+            return None
+        if asked in template.documented:
+            return ApiError(
+                501,
+                "not_simulated",
+                f"{asked} {template.path} is part of the OK Capsule API but not simulated by "
+                "okc-sim.",
+            )
+        if template.served:
+            return None
+        allowed = ", ".join(sorted(template.documented))
+        return ApiError(
+            405,
+            "method_not_allowed",
+            f"{path} does not take {method}; the OK Capsule API documents {allowed} on "
+            f"{template.path}.",
+            {"Allow": allowed},
+        )
+
+    def _best_match(self, path: str) -> _Template | None:
+        found = [t for t in self._by_length.get(path.count("/"), ()) if t.pattern.fullmatch(path)]
+        return max(found, key=lambda t: t.specificity, default=None)
+
+
+def _shape(path: str) -> str:
+    """A path template with its parameters' names left out."""
+    return _PARAMETER.sub("{}", path)
+
+
+def build_routes(
+    operations: Sequence[Operation], server: Server, provider: ProviderPaths
+) -> list[Route]:
     """One Starlette route per path, dispatching on the method, in declaration order."""
     by_path: dict[str, dict[str, Operation]] = {}
     for operation in operations:
@@ -141,21 +236,25 @@ def build_routes(operations: Sequence[Operation], server: Server) -> list[Route]
             raise ValueError(f"{operation.method} {operation.path} is declared twice.")
         methods[operation.method] = operation
     return [
-        Route(path, _endpoint(methods, server), methods=list(methods))
+        Route(path, _endpoint(methods, server, provider), methods=list(methods))
         for path, methods in by_path.items()
     ]
 
 
-def _endpoint(methods: Mapping[str, Operation], server: Server) -> Callable[[Request], Any]:
+def _endpoint(
+    methods: Mapping[str, Operation], server: Server, provider: ProviderPaths
+) -> Callable[[Request], Any]:
     async def endpoint(request: Request) -> Response:
         # Starlette answers HEAD for every GET route; it is served as the GET.
         operation = methods.get(request.method) or methods["GET"]
-        return await _dispatch(operation, request, server)
+        return await _dispatch(operation, request, server, provider)
 
     return endpoint
 
 
-async def _dispatch(operation: Operation, request: Request, server: Server) -> Response:
+async def _dispatch(
+    operation: Operation, request: Request, server: Server, provider: ProviderPaths
+) -> Response:
     visit = visit_of(request.scope)
     try:
         _check_client(operation, visit)
@@ -163,6 +262,10 @@ async def _dispatch(operation: Operation, request: Request, server: Server) -> R
         query = read_query(request.query_params.multi_items(), operation.query)
         body = await read_json(request, server.max_body_bytes) if operation.body else None
     except Exception as error:
+        if isinstance(error, ApiError) and error.status in {401, 404}:
+            # `/v2/orders/carts` finds the route of `/v2/orders/{id}`; it is the provider's
+            # path all the same, not simulated, whoever asks.
+            error = provider.refusal(request.method, request.url.path) or error
         response = error_response(error)
         if response is None:
             raise

@@ -1,6 +1,7 @@
 """Error bodies of the HTTP API, and how engine errors map to them.
 
-Every body has `message`; a 422 adds `errors`, any other error `error: {errorCode, message}`.
+One body fits every error shape the provider documents: `message` and `error: {errorCode,
+message}` always; a 422 adds its `errors` list, at the top and under `error`.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Client request validation: which order and consumer fields a client may send, and in what shape.
 
-Each field's rule is written once, in a declarative spec that follows the provider's request
-schemas, compiled at import and read by one walk; address *content* is not checked here.
+Each field's rule is written once, in a declarative spec after the provider's request schemas,
+read by one walk and by a create check generated from it; address *content* is not checked here.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from lifecycle._status import (
     can_cancel,
 )
 from lifecycle._table import TRANSITIONS, Actor, Event
+from lifecycle._validation_fast import compile_check
 
 NOTE_MAX_LENGTH: Final = 1000
 """Longest `note` accepted; the provider documents no limit, so this is the simulator's own."""
@@ -87,6 +88,8 @@ FORMATS: Mapping[str, tuple[re.Pattern[str], str]] = {
     ),
 }
 """The named shapes a string may have: a pattern it must match whole, and how to say it."""
+
+_FULL_MATCHES = {name: pattern.fullmatch for name, (pattern, _) in FORMATS.items()}
 
 
 @attrs.frozen
@@ -458,9 +461,14 @@ def _quoted(names: Iterable[str]) -> str:
     return ", ".join(f"'{name}'" for name in names)
 
 
+def _statuses_listed(statuses: frozenset[OrderStatus]) -> list[str]:
+    """Statuses' values in lifecycle order."""
+    return [status.value for status in OrderStatus if status in statuses]
+
+
 def _statuses(statuses: frozenset[OrderStatus]) -> str:
     """List statuses in lifecycle order, quoted, for a message."""
-    return _quoted(status.value for status in OrderStatus if status in statuses)
+    return _quoted(_statuses_listed(statuses))
 
 
 # --- compiling the spec ---------------------------------------------------------------------------
@@ -507,7 +515,7 @@ class _Rule:
         """Any `str` this short passes (-1: none without the tests below)."""
         self.fullmatch: Callable[[str], object] | None = None
         if field.type == "string" and field.format is not None:
-            self.fullmatch = FORMATS[field.format][0].fullmatch
+            self.fullmatch = _FULL_MATCHES[field.format]
         self.match_longest = field.max_length or _ANYWHERE
         """Any `str` this short that `fullmatch` matches passes."""
         self.options: frozenset[object] = frozenset(field.enum if field.type == "string" else ())
@@ -905,6 +913,16 @@ _CREATE = _Members(
     _top_level(CREATE_STATUS_TARGETS, _READ_ONLY_ON_CREATE, _not_a_create_field),
 )
 
+_create_passes = compile_check(
+    Shape(
+        {**CREATE_SPEC, "status": choice(*_statuses_listed(CREATE_STATUS_TARGETS))},
+        required=dict.fromkeys(_CREATE_REQUIRED, "is required"),
+    ),
+    _FULL_MATCHES,
+    closed=True,
+)
+"""Tells a valid create request quickly: `_walked_create` passes it (False: ask the walk)."""
+
 
 def _refusal(status: OrderStatus, *, cancelling: bool) -> Violation:
     """The order-level violation for an update to an order whose status forbids it."""
@@ -1031,15 +1049,8 @@ def validate_create(payload: object) -> ValidatedCreate:
     Raises:
         UpdateRejected: with every violation the request contains.
     """
-    if not isinstance(payload, dict):
-        raise _not_an_object(payload)
-    if "consumer" in payload and "shipping_address" in payload and "order_lines" in payload:
-        out: list[Violation] = []
-    else:
-        out = [_missing(name) for name in _CREATE_REQUIRED if name not in payload]
-    _walk(payload, _CREATE, None, out)
-    if out:
-        raise UpdateRejected(out)
+    if type(payload) is not dict or not _create_passes(payload):
+        payload = _walked_create(payload)
     others = payload.copy()
     del others["consumer"], others["shipping_address"], others["order_lines"]
     status, source, order_type = OrderStatus.PENDING, DEFAULT_SOURCE, DEFAULT_ORDER_TYPE
@@ -1057,6 +1068,17 @@ def validate_create(payload: object) -> ValidatedCreate:
         order_type,
         MappingProxyType(others),
     )
+
+
+def _walked_create(payload: object) -> dict[Any, Any]:
+    """Walk a create request the fast check did not pass: raise what is wrong, if anything."""
+    if not isinstance(payload, dict):
+        raise _not_an_object(payload)
+    out = [_missing(name) for name in _CREATE_REQUIRED if name not in payload]
+    _walk(payload, _CREATE, None, out)
+    if out:
+        raise UpdateRejected(out)
+    return payload
 
 
 # --- consumers -----------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from lifecycle._validation import Field, Shape
+    from lifecycle._validation_spec import Field, Shape
 
 FastCheck = Callable[[dict[Any, Any]], bool]
 """Tells whether a request object is valid; False may also mean "not sure: ask the walk"."""

@@ -14,6 +14,7 @@ from lifecycle._errors import UpdateRejected, Violation
 from lifecycle._strategies import broken_field_values, random_field_names
 from lifecycle._validation import CREATE_SPEC, READ_ONLY_FIELDS, Field, Shape
 from lifecycle._validation_fast import compile_check
+from lifecycle._validation_spec import BOOLEAN, FULL_MATCHES, array, choice, integer, obj, text
 from lifecycle.testing import create_payloads, emails, phone_numbers, uuids
 
 if TYPE_CHECKING:
@@ -202,15 +203,15 @@ class TestCreateCheck:
 
 ANY_SHAPE = Shape(
     {
-        "any_text": _validation.text(nullable=True),
-        "code": _validation.text(4, format="uuid"),
-        "kind": _validation.choice("a", "b", nullable=True),
-        "count": _validation.integer(options=(0, 7), nullable=True),
-        "flag": _validation.BOOLEAN,
-        "ids": _validation.array(Field("string_or_number"), min_items=0, nullable=True),
-        "inner": _validation.obj(
+        "any_text": text(nullable=True),
+        "code": text(4, format="uuid"),
+        "kind": choice("a", "b", nullable=True),
+        "count": integer(options=(0, 7), nullable=True),
+        "flag": BOOLEAN,
+        "ids": array(Field("string_or_number"), min_items=0, nullable=True),
+        "inner": obj(
             Shape(
-                {"name": _validation.text(3)},
+                {"name": text(3)},
                 required={"name": "is required"},
                 edits_by_id=True,
             )
@@ -242,7 +243,7 @@ class TestGenerator:
     @example({"kind": None, "count": 7, "ids": None, "other": [], "inner": {"name": "abc"}})
     def test_agrees_with_the_walk_on_any_shape(self, value: dict[str, Any]) -> None:
         """On a shape using nullable choices, number options and open members, both agree."""
-        check = compile_check(ANY_SHAPE, _validation._FULL_MATCHES)
+        check = compile_check(ANY_SHAPE, FULL_MATCHES)
         members = _validation._Members(ANY_SHAPE)
         out: list[Violation] = []
         _validation._walk(value, members, None, out)

@@ -1,6 +1,8 @@
 """Per-call cost of `validate_create`, side by side with a base version of the module.
 
-Run: `.venv/bin/python bench/bench_validation.py [--base REV_OR_PATH] [--rounds R] [--calls N]`.
+Run: `.venv/bin/python bench/bench_validation.py [--base REV_OR_PATH] [--rounds R] [--calls N]`;
+`--only base|new --calls N` makes N calls of one side and times nothing, for an instruction
+count: run it under `valgrind --tool=callgrind` with N and with 0, and divide the difference by N.
 The base `lifecycle/_validation.py` (by default commit a962b6e's, the "check twins" fast path,
 read with `git show`; or a file or a tree given by path) is loaded beside the working tree's.
 Both validate the same requests (realistic ones from `_bench.create_request`, the
@@ -97,15 +99,29 @@ def per_call(
     return (time.perf_counter() - started) / len(work) * 1e6
 
 
+def only_calls(
+    validate: Callable[[object], object], batch: list[dict[str, Any]], calls: int
+) -> None:
+    """Make `calls` calls of `validate` cycling through `batch`, for an instruction count."""
+    for number in range(calls):
+        validate(batch[number % len(batch)])
+
+
 def main() -> None:
     """Measure and print the figures."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--base", default=BASE_REV, help="git revision, file or tree")
     parser.add_argument("--rounds", type=int, default=15, help="rounds, base and new alternated")
     parser.add_argument("--calls", type=int, default=5000, help="calls per round and kind")
+    parser.add_argument(
+        "--only", choices=("base", "new"), help="only make --calls calls of one side, untimed"
+    )
     args = parser.parse_args()
     base = load_base(args.base)
     implementations = {"base": base.validate_create, "new": _validation.validate_create}
+    if args.only:
+        only_calls(implementations[args.only], requests(200)["realistic"], args.calls)
+        return
     print(machine_line())
     print(f"base: {args.base}; {args.rounds} rounds of {args.calls:,} calls per kind")
     target = 0.0

@@ -1,17 +1,16 @@
 """Client request validation: which order and consumer fields a client may send, and in what shape.
 
-Each field's rule is written once, in a declarative spec that follows the provider's request
-schemas, compiled at import and read by one walk; address *content* is not checked here.
+Each field's rule is written once, in a declarative spec after the provider's request schemas,
+read by one walk and by a create check generated from it; address *content* is not checked here.
 """
 
 from __future__ import annotations
 
 import math
 import operator
-import re
 from collections.abc import Callable, Iterable, Mapping
 from types import MappingProxyType
-from typing import Any, Final, Literal, Protocol
+from typing import Any, Final
 
 import attrs
 
@@ -24,6 +23,22 @@ from lifecycle._status import (
     can_cancel,
 )
 from lifecycle._table import TRANSITIONS, Actor, Event
+from lifecycle._validation_fast import compile_check
+from lifecycle._validation_spec import (
+    BOOLEAN,
+    FULL_MATCHES,
+    Where,
+    array,
+    choice,
+    integer,
+    obj,
+    text,
+)
+
+# Re-exported, so that the spec's readers find its vocabulary beside it.
+from lifecycle._validation_spec import FORMATS as FORMATS  # noqa: PLC0414
+from lifecycle._validation_spec import Field as Field  # noqa: PLC0414
+from lifecycle._validation_spec import Shape as Shape  # noqa: PLC0414
 
 NOTE_MAX_LENGTH: Final = 1000
 """Longest `note` accepted; the provider documents no limit, so this is the simulator's own."""
@@ -46,124 +61,6 @@ _MALFORMED = ViolationCode.MALFORMED
 _REQUIRED = ViolationCode.REQUIRED
 _READ_ONLY = ViolationCode.READ_ONLY
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
-
-# --- the spec's vocabulary ------------------------------------------------------------------------
-
-Where = tuple[Any, Any] | None
-"""Where an object sits in the request: None at the top, else `(where its parent sits, key)`.
-
-Paths are spelled out only for a violation, so a valid request builds no strings.
-"""
-
-
-class Rule(Protocol):
-    """A cross-field rule over one object (at `where`): appends a violation for each problem."""
-
-    def __call__(
-        self, value: dict[Any, Any], where: Where, out: list[Violation], /, *, new: bool
-    ) -> None:
-        """Check `value`; `new` tells whether it is a new object (see `Shape.edits_by_id`)."""
-
-
-ArrayRule = Callable[[list[Any], Where, list[Violation]], None]
-"""A rule over a whole array's items (at `where`), run once each item has been checked."""
-
-FieldType = Literal["string", "integer", "boolean", "object", "array", "string_or_number"]
-
-FORMATS: Mapping[str, tuple[re.Pattern[str], str]] = {
-    "uuid": (
-        re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"),
-        "a UUID",
-    ),
-    "email": (
-        re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+"),
-        "an email address of at most {max_length} characters",
-    ),
-    "phone": (re.compile(r"\+?[0-9]{7,15}"), "a phone number: an optional '+' then 7 to 15 digits"),
-    # The provider's pattern for a pouch's custom label, verbatim.
-    "label": (
-        re.compile(r"[a-zA-Z0-9\s!?@#$%^&*()_\-+\[\]{}':;~/|.,]*"),
-        "a label of letters, digits, spaces and punctuation",
-    ),
-}
-"""The named shapes a string may have: a pattern it must match whole, and how to say it."""
-
-
-@attrs.frozen
-class Field:
-    """One member's rule, as the provider's request schema states it: JSON type and limits."""
-
-    type: FieldType
-    nullable: bool = False
-    max_length: int | None = None
-    format: str | None = None
-    """A key of `FORMATS` the string must match."""
-    enum: tuple[Any, ...] = ()
-    """The only values allowed (strings or integers), when not empty."""
-    minimum: int | None = None
-    maximum: int | None = None
-    shape: Shape | None = None
-    """An object's members."""
-    items: Field | None = None
-    """An array's items."""
-    min_items: int = 0
-    array_rules: tuple[ArrayRule, ...] = ()
-
-
-@attrs.frozen
-class Shape:
-    """An object's members: their fields, what a new object needs, and its cross-field rules."""
-
-    fields: Mapping[str, Field]
-    required: Mapping[str, str] = _EMPTY
-    """Members a new object must have, each with the end of its message ("is required")."""
-    read_only: frozenset[str] = frozenset()
-    """Members OK Capsule fills in: a client sending one gets a READ_ONLY violation."""
-    rules: tuple[Rule, ...] = ()
-    edits_by_id: bool = False
-    """An object with an `id` edits an existing one, so it may leave out what a new one needs."""
-
-
-def text(
-    max_length: int | None = None,
-    *,
-    nullable: bool = False,
-    format: str | None = None,  # noqa: A002 - the provider's word, as `Field.format`
-) -> Field:
-    """A string field, optionally null, bounded in length or of a named shape."""
-    return Field("string", nullable=nullable, max_length=max_length, format=format)
-
-
-def choice(*options: str, nullable: bool = False) -> Field:
-    """A string field that takes one of a few values."""
-    return Field("string", nullable=nullable, enum=options)
-
-
-def integer(
-    minimum: int | None = None,
-    maximum: int | None = None,
-    *,
-    options: tuple[int, ...] = (),
-    nullable: bool = False,
-) -> Field:
-    """A whole-number field, in a range or from a set; booleans and floats are not numbers."""
-    return Field("integer", nullable=nullable, minimum=minimum, maximum=maximum, enum=options)
-
-
-BOOLEAN: Final = Field("boolean")
-
-
-def obj(shape: Shape) -> Field:
-    """An object field with the given members."""
-    return Field("object", shape=shape)
-
-
-def array(
-    items: Field, *, min_items: int = 1, nullable: bool = False, rules: tuple[ArrayRule, ...] = ()
-) -> Field:
-    """An array field (non-empty unless `min_items` is 0) of items of one kind."""
-    return Field("array", nullable=nullable, items=items, min_items=min_items, array_rules=rules)
-
 
 # --- cross-field rules ----------------------------------------------------------------------------
 
@@ -458,9 +355,14 @@ def _quoted(names: Iterable[str]) -> str:
     return ", ".join(f"'{name}'" for name in names)
 
 
+def _statuses_listed(statuses: frozenset[OrderStatus]) -> list[str]:
+    """Statuses' values in lifecycle order."""
+    return [status.value for status in OrderStatus if status in statuses]
+
+
 def _statuses(statuses: frozenset[OrderStatus]) -> str:
     """List statuses in lifecycle order, quoted, for a message."""
-    return _quoted(status.value for status in OrderStatus if status in statuses)
+    return _quoted(_statuses_listed(statuses))
 
 
 # --- compiling the spec ---------------------------------------------------------------------------
@@ -507,7 +409,7 @@ class _Rule:
         """Any `str` this short passes (-1: none without the tests below)."""
         self.fullmatch: Callable[[str], object] | None = None
         if field.type == "string" and field.format is not None:
-            self.fullmatch = FORMATS[field.format][0].fullmatch
+            self.fullmatch = FULL_MATCHES[field.format]
         self.match_longest = field.max_length or _ANYWHERE
         """Any `str` this short that `fullmatch` matches passes."""
         self.options: frozenset[object] = frozenset(field.enum if field.type == "string" else ())
@@ -905,6 +807,16 @@ _CREATE = _Members(
     _top_level(CREATE_STATUS_TARGETS, _READ_ONLY_ON_CREATE, _not_a_create_field),
 )
 
+_create_passes = compile_check(
+    Shape(
+        {**CREATE_SPEC, "status": choice(*_statuses_listed(CREATE_STATUS_TARGETS))},
+        required=dict.fromkeys(_CREATE_REQUIRED, "is required"),
+    ),
+    FULL_MATCHES,
+    closed=True,
+)
+"""Tells a valid create request quickly: `_walked_create` passes it (False: ask the walk)."""
+
 
 def _refusal(status: OrderStatus, *, cancelling: bool) -> Violation:
     """The order-level violation for an update to an order whose status forbids it."""
@@ -1031,15 +943,8 @@ def validate_create(payload: object) -> ValidatedCreate:
     Raises:
         UpdateRejected: with every violation the request contains.
     """
-    if not isinstance(payload, dict):
-        raise _not_an_object(payload)
-    if "consumer" in payload and "shipping_address" in payload and "order_lines" in payload:
-        out: list[Violation] = []
-    else:
-        out = [_missing(name) for name in _CREATE_REQUIRED if name not in payload]
-    _walk(payload, _CREATE, None, out)
-    if out:
-        raise UpdateRejected(out)
+    if type(payload) is not dict or not _create_passes(payload):
+        payload = _walked_create(payload)
     others = payload.copy()
     del others["consumer"], others["shipping_address"], others["order_lines"]
     status, source, order_type = OrderStatus.PENDING, DEFAULT_SOURCE, DEFAULT_ORDER_TYPE
@@ -1057,6 +962,17 @@ def validate_create(payload: object) -> ValidatedCreate:
         order_type,
         MappingProxyType(others),
     )
+
+
+def _walked_create(payload: object) -> dict[Any, Any]:
+    """Walk a create request the fast check did not pass: raise what is wrong, if anything."""
+    if not isinstance(payload, dict):
+        raise _not_an_object(payload)
+    out = [_missing(name) for name in _CREATE_REQUIRED if name not in payload]
+    _walk(payload, _CREATE, None, out)
+    if out:
+        raise UpdateRejected(out)
+    return payload
 
 
 # --- consumers -----------------------------------------------------------------------------------

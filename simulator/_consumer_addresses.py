@@ -16,7 +16,9 @@ if TYPE_CHECKING:
     import sqlite3
     from collections.abc import Mapping
 
-ADDRESS_TYPES = ("shipping", "billing", "legal", "return")
+RETURN_TYPE = "return"
+"""The `address_type` of an address parcels come back to: it needs a phone number."""
+ADDRESS_TYPES = ("shipping", "billing", "legal", RETURN_TYPE)
 """The `address_type`s the provider's request schema takes."""
 DEFAULT_TYPE = "shipping"
 
@@ -41,7 +43,8 @@ READ_ONLY = frozenset(
 _FIELDS = ", ".join(("is_default", "address_type", *TEXT_LIMITS))
 _PHONE, _PHONE_SHAPE = FORMATS["phone"]
 
-_NOT_SENT = "not sent by the client (null clears `province_name` and `postal_code`)"
+_NOT_SENT = "not sent by the client (a field sent comes back as sent)"
+_CLEARED = "not sent by the client, or cleared by sending null"
 RULE = Rule(
     "ConsumerAddress",
     (
@@ -51,16 +54,8 @@ RULE = Rule(
             "the provider's example and what most saved addresses are",
             lambda _doc: DEFAULT_TYPE,
         ),
-        *(
-            left_out(name, _NOT_SENT)
-            for name in (
-                "addressed_to",
-                "address2",
-                "province_name",
-                "postal_code",
-                "phone_number",
-            )
-        ),
+        *(left_out(name, _NOT_SENT) for name in ("addressed_to", "address2", "phone_number")),
+        *(left_out(name, _CLEARED) for name in CLEARABLE),
         left_out(
             "province_code", "the address is not in the United States, or its state is unknown"
         ),
@@ -114,7 +109,7 @@ def check(payload: object) -> dict[str, Any]:
         if name not in payload
     )
     kind = payload.get("address_type")
-    if kind == "return" and not payload.get("phone_number"):
+    if kind == RETURN_TYPE and not payload.get("phone_number"):
         message = "'phone_number' is required for a return address."
         out.append(Violation("phone_number", ViolationCode.REQUIRED, message))
     if out:

@@ -18,15 +18,16 @@ if TYPE_CHECKING:
 FIELDS = tuple(CONSUMER_FIELDS)
 """The fields a consumer stores from a request (an order's consumer may also name its `id`)."""
 
-_NOT_SENT = "not sent by the client (a field sent comes back as sent; null clears it)"
+_NOT_SENT = "not sent by the client (a field sent comes back as sent)"
+_CLEARED = "not sent by the client, or cleared by sending null"
 RULE = Rule(
     "Consumer",
     (
         left_out("email", _NOT_SENT),
         left_out("first_name", _NOT_SENT + "; a consumer made with an order may have none"),
         left_out("last_name", _NOT_SENT + "; a consumer made with an order may have none"),
-        left_out("phone_number", _NOT_SENT),
-        left_out("client_custom_consumer_id", _NOT_SENT),
+        left_out("phone_number", _CLEARED),
+        left_out("client_custom_consumer_id", _CLEARED),
         filled(
             "crm_account_id",
             "`001` + 15 characters from the id",

@@ -49,9 +49,10 @@ _SELECT = (
     "JOIN orders o ON o.seq = f.order_seq "
 )
 
-SHIPPED = "Shipped"
-DELIVERED = "Delivered"
-RETURNED = "Returned"
+# A parcel's statuses are named as the order statuses the same events lead to.
+SHIPPED = OrderStatus.SHIPPED.value
+DELIVERED = OrderStatus.DELIVERED.value
+RETURNED = OrderStatus.RETURNED.value
 STATUS_IDS: dict[str, str] = {
     name: stable_uuid("fulfillment-status", name.lower()) for name in (SHIPPED, DELIVERED, RETURNED)
 }
@@ -61,7 +62,7 @@ SHIPPED_STATUS_ID = STATUS_IDS[SHIPPED]
 SHIPPER_BOX_ID = stable_uuid("okc-product", "shipper-box")
 """The OKC product every parcel ships in: its `shipper_okc_product_id`."""
 
-_NOT_ON_LINE = "the order line holds none (the client did not send it)"
+_NOT_ON_LINE = "its order line holds none"
 RULE = Rule(
     "Fulfillment",
     (

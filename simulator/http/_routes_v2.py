@@ -536,6 +536,7 @@ OPERATIONS: tuple[Operation, ...] = (
         Auth.CLIENT,
         query=_list_params(Listed.PRODUCTS),
         description=_PAGING,
+        inline=True,
     ),
     Operation(
         "GET",
@@ -559,6 +560,7 @@ OPERATIONS: tuple[Operation, ...] = (
         Auth.CLIENT,
         query=(_INTERNAL_Q,),
         ids={"id": "product"},
+        inline=True,
     ),
     Operation(
         "POST",

@@ -26,7 +26,9 @@ from test_http_support import (
     new_sim,
 )
 
+from simulator._browse import Listed
 from simulator._catalogue import RULE as PRODUCT_RULE
+from simulator._collections import Field, Kind
 from simulator._consumer_addresses import RULE as ADDRESS_RULE
 from simulator._consumers import RULE as CONSUMER_RULE
 from simulator._fulfillments import LINE_RULE, STATUS_IDS
@@ -34,7 +36,8 @@ from simulator._fulfillments import RULE as FULFILLMENT_RULE
 from simulator._server import LiveServer
 
 DAY = 86_400
-CONFORMANCE = Path(__file__).parent.parent / "docs" / "conformance.md"
+DOCS = Path(__file__).parent.parent / "docs"
+CONFORMANCE = DOCS / "conformance.md"
 
 
 class Client:
@@ -430,6 +433,24 @@ class TestQueryParameters:
         products = client.ok("/v2/products", sort_by="product_name", limit=250)["products"]
         shown = [product["product_name"].casefold() for product in products]
         assert shown == sorted(shown)
+
+    def test_the_guide_lists_each_collections_fields(self) -> None:
+        """docs/http-api.md names exactly the fields each list filters, sorts and searches by."""
+        text = (DOCS / "http-api.md").read_text(encoding="utf-8")
+
+        def names(fields: list[Field]) -> str:
+            return ", ".join(f"`{field.name}`" for field in fields) or "none"
+
+        for listed in Listed:
+            fields = list(listed.collection.fields)
+            cells = [
+                listed.collection.name,
+                names([field for field in fields if field.kind is not Kind.INSTANT]),
+                names([field for field in fields if field.kind is Kind.INSTANT]),
+                names([field for field in fields if field.sortable]),
+                names([field for field in fields if field.searched]),
+            ]
+            assert "| " + " | ".join(cells) + " |" in text, listed
 
     def test_q_on_single_resource_routes(self, client: Client, server: LiveServer) -> None:
         """`q=client_id:<own id>` is accepted; another client's id is a 404; other text a 400."""

@@ -12,11 +12,19 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from simulator import _catalogue, _consumer_addresses, _consumers, _fulfillments
-from simulator._collections import Collection, Listing, PageRequest, moment, page, parse
+from simulator._collections import (
+    Collection,
+    Items,
+    Listing,
+    PageRequest,
+    moment,
+    page,
+    parse,
+)
 from simulator._collections import count as count_matching
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
 
     from simulator._world import World
 
@@ -57,6 +65,17 @@ class Ask:
     sort_by: str | None = None
 
 
+@attrs.frozen
+class Source:
+    """Where a listing's items come from, for one client (and parent)."""
+
+    items: Items
+    newest: Callable[[], int]
+    """The newest item's number now: a first page lists up to it."""
+    total: Callable[[], int]
+    """How many items there are now: the count of a listing that does not filter."""
+
+
 def list_page(
     world: World, ask: Ask, limit: int, cursor: str | None, client: str | None
 ) -> dict[str, Any]:
@@ -70,13 +89,13 @@ def list_page(
     with world.reading as conn:
         client_id = world.client(client)
         listing = _listing(ask)
-        items, newest = _source(world, ask, client_id)
+        source = _source(world, ask, client_id)
         request = PageRequest(collection, listing, client_id, limit, cursor)
         docs, next_cursor = page(
             conn,
             request,
-            lambda: moment(conn, world.stamp(), newest()),
-            items,
+            lambda: moment(conn, world.stamp(), source.newest()),
+            source.items,
             world.cursors,
         )
     return {collection.name: docs, "next_cursor": next_cursor}
@@ -92,17 +111,19 @@ def count(world: World, ask: Ask, client: str | None) -> int:
     with world.reading as conn:
         client_id = world.client(client)
         listing = _listing(ask)
-        items, newest = _source(world, ask, client_id)
-        now = moment(conn, world.stamp(), newest())
-        return count_matching(ask.listed.collection, listing, items(conn, now))
+        source = _source(world, ask, client_id)
+        if listing.plain:
+            return source.total()
+        now = moment(conn, world.stamp(), source.newest())
+        return count_matching(ask.listed.collection, listing, source.items(conn, now, None))
 
 
 def _listing(ask: Ask) -> Listing:
     return parse(ask.listed.collection, ask.filters, ask.q, ask.sort_by, ask.scope or "")
 
 
-def _source(world: World, ask: Ask, client_id: str) -> tuple[Any, Any]:
-    """The listed items as of a moment, and the newest item's number now (for the moment).
+def _source(world: World, ask: Ask, client_id: str) -> Source:
+    """Where the listed items come from.
 
     Raises:
         NotFound: the scope is not the client's.
@@ -111,21 +132,24 @@ def _source(world: World, ask: Ask, client_id: str) -> tuple[Any, Any]:
     listed = ask.listed
     if listed is Listed.PRODUCTS:
         catalogue = _catalogue.as_of(world.seed, client_id)
-        return (lambda _conn, _at: catalogue), lambda: len(catalogue)
+        return Source(lambda _conn, _at, _window: catalogue, lambda: 0, lambda: len(catalogue))
     if listed is Listed.CONSUMERS:
-        return (
-            lambda conn, at: _consumers.as_of(conn, client_id, at),
+        return Source(
+            lambda conn, at, window: _consumers.as_of(conn, client_id, at, window),
             lambda: _consumers.newest(conn),
+            lambda: _consumers.total(conn, client_id),
         )
     if listed is Listed.ADDRESSES:
         consumer = world.consumer_key(ask.scope)
         _consumers.get(conn, consumer, client_id)
-        return (
-            lambda conn, at: _consumer_addresses.as_of(conn, consumer[0], at),
+        return Source(
+            lambda conn, at, window: _consumer_addresses.as_of(conn, consumer, at, window),
             lambda: _consumer_addresses.newest(conn),
+            lambda: _consumer_addresses.total(conn, consumer[0]),
         )
     order_seq = None if ask.scope is None else world.load(ask.scope, client_id).seq
-    return (
-        lambda conn, at: _fulfillments.as_of(conn, client_id, order_seq, at),
-        lambda: 0,
+    return Source(
+        lambda conn, at, window: _fulfillments.as_of(conn, client_id, order_seq, at, window),
+        lambda: 0,  # parcels are judged by when they shipped (`Moment.at`), not by number
+        lambda: _fulfillments.total(conn, client_id, order_seq),
     )

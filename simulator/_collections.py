@@ -104,8 +104,11 @@ class Moment:
     """The newest item's `seq` (items made later are not listed)."""
 
 
-Items = Callable[["sqlite3.Connection", Moment], list[tuple[int, dict[str, Any]]]]
-"""A collection's items as they were at a moment, as `(seq, document)` in `seq` order."""
+Window = tuple[int, int] | None
+"""Only the first so many items after a `seq`: `(after, most)`; None for all of them."""
+Items = Callable[["sqlite3.Connection", Moment, Window], list[tuple[int, dict[str, Any]]]]
+"""A collection's items as they were at a moment, as `(seq, document)` in `seq` order, all
+of them or those in a window (a listing that neither filters nor sorts needs no more)."""
 
 
 def moment(conn: sqlite3.Connection, at: int, newest: int) -> Moment:
@@ -146,6 +149,11 @@ class Listing:
             if value is None or not _in_range(value, operator, bound):
                 return False
         return all(_term_matches(collection, field, text, doc) for field, text in self.terms)
+
+    @property
+    def plain(self) -> bool:
+        """Whether it neither filters, searches nor sorts: every item, oldest first."""
+        return not (self.equals or self.ranges or self.terms or self.sort)
 
 
 def _comparable(field: Field | None, doc: Mapping[str, Any]) -> Any:  # noqa: ANN401
@@ -396,9 +404,11 @@ def page(
     else:
         at, after = _decode(codec, request, fingerprint)
     collection, listing = request.collection, request.listing
+    # Unfiltered and oldest first, the page is the next items by `seq`: read only those.
+    window = (0 if after is None else after[2], limit + 1) if listing.plain else None
     found = [
         (_position(collection, listing, seq, doc), doc)
-        for seq, doc in items(conn, at)
+        for seq, doc in items(conn, at, window)
         if listing.matches(collection, doc)
     ]
     descending = listing.sort is not None and listing.sort[1]
@@ -545,3 +555,11 @@ def check_client_q(q: str | None, client_id: str, noun: str) -> None:
 
 
 _CLIENT_ONLY = Collection("this route", "resource", (Field("client_id"),))
+
+
+def window_sql(column: str, window: Window) -> tuple[str, list[int]]:
+    """The end of a query reading items in `column` order, within a window if there is one."""
+    if window is None:
+        return f" ORDER BY {column}", []
+    after, most = window
+    return f" AND {column} > ? ORDER BY {column} LIMIT ?", [after, most]

@@ -274,12 +274,50 @@ def newest(conn: sqlite3.Connection) -> int:
 
 
 def as_of(
-    conn: sqlite3.Connection, consumer_seq: int, at: _collections.Moment
+    conn: sqlite3.Connection,
+    consumer: tuple[int, str],
+    at: _collections.Moment,
+    window: _collections.Window = None,
 ) -> list[tuple[int, dict[str, Any]]]:
-    """A consumer's addresses as they were at a moment, as shown, oldest first."""
+    """A consumer's addresses as they were at a moment, as shown, oldest first.
+
+    Addresses deleted since are listed as they were, from their kept text.
+    """
     then = _collections.versions_then(conn, "address", at)
+    end, bounds = _collections.window_sql("seq", window)
     rows = conn.execute(
-        "SELECT seq, doc FROM consumer_addresses WHERE consumer_seq = ? AND seq <= ? ORDER BY seq",
-        (consumer_seq, at.newest),
-    )
-    return [(seq, present(_json.loads(then.get(seq, doc)))) for seq, doc in rows]
+        "SELECT seq, doc FROM consumer_addresses WHERE consumer_seq = ? AND seq <= ?" + end,  # noqa: S608 - fixed SQL, bound values
+        [consumer[0], at.newest, *bounds],
+    ).fetchall()
+    found = {seq: then.get(seq, doc) for seq, doc in rows}
+    after = 0 if window is None else window[0]
+    for seq, doc in then.items():
+        if after < seq <= at.newest and seq not in found and _deleted_of(conn, seq, consumer, doc):
+            found[seq] = doc
+    shown = [(seq, present(_json.loads(found[seq]))) for seq in sorted(found)]
+    return shown if window is None else shown[: window[1]]
+
+
+def _deleted_of(conn: sqlite3.Connection, seq: int, consumer: tuple[int, str], doc: str) -> bool:
+    """Whether a kept address text is of one of the consumer's addresses deleted since."""
+    row = conn.execute("SELECT 1 FROM consumer_addresses WHERE seq = ?", (seq,)).fetchone()
+    return row is None and _json.loads(doc).get("consumer_id") == consumer[1]
+
+
+def total(conn: sqlite3.Connection, consumer_seq: int) -> int:
+    """How many addresses the consumer has."""
+    (count,) = conn.execute(
+        "SELECT COUNT(*) FROM consumer_addresses WHERE consumer_seq = ?", (consumer_seq,)
+    ).fetchone()
+    return int(count)
+
+
+def delete(conn: sqlite3.Connection, consumer_seq: int, address_id: str) -> None:
+    """Delete one of a consumer's addresses (its text is kept for listings paging meanwhile).
+
+    Raises:
+        NotFound: the consumer has no such address.
+    """
+    seq, doc = get(conn, consumer_seq, address_id)
+    _collections.record_version(conn, "address", seq, _json.dumps(doc))
+    conn.execute("DELETE FROM consumer_addresses WHERE seq = ?", (seq,))

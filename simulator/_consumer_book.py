@@ -112,3 +112,16 @@ def list_all(world: World, client: str | None) -> list[dict[str, Any]]:
     """The client's consumers, oldest first."""
     with world.store.lock:
         return _consumers.list_all(world.store.conn, world.client(client))
+
+
+def delete_address(world: World, consumer_id: str, address_id: str, client: str | None) -> None:
+    """Delete one of a consumer's addresses.
+
+    Raises:
+        NotFound: no such consumer for this client, or no such address for the consumer.
+    """
+    client_id = world.client(client)
+    with world.writing as conn:
+        consumer = world.consumer_key(consumer_id)
+        _consumers.get(conn, consumer, client_id)
+        _consumer_addresses.delete(conn, consumer[0], address_id)

@@ -188,6 +188,14 @@ def list_all(conn: sqlite3.Connection, client_id: str) -> list[dict[str, Any]]:
     return [present(_json.loads(doc)) for (doc,) in rows]
 
 
+def total(conn: sqlite3.Connection, client_id: str) -> int:
+    """How many consumers the client has."""
+    (count,) = conn.execute(
+        "SELECT COUNT(*) FROM consumers WHERE client_id = ?", (client_id,)
+    ).fetchone()
+    return int(count)
+
+
 def newest(conn: sqlite3.Connection) -> int:
     """The newest consumer's number (0 for none): a listing's first page lists up to it."""
     (number,) = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM consumers").fetchone()
@@ -195,12 +203,16 @@ def newest(conn: sqlite3.Connection) -> int:
 
 
 def as_of(
-    conn: sqlite3.Connection, client_id: str, at: _collections.Moment
+    conn: sqlite3.Connection,
+    client_id: str,
+    at: _collections.Moment,
+    window: _collections.Window = None,
 ) -> list[tuple[int, dict[str, Any]]]:
     """The client's consumers as they were at a moment, as shown, oldest first."""
     then = _collections.versions_then(conn, "consumer", at)
+    end, bounds = _collections.window_sql("seq", window)
     rows = conn.execute(
-        "SELECT seq, doc FROM consumers WHERE client_id = ? AND seq <= ? ORDER BY seq",
-        (client_id, at.newest),
+        "SELECT seq, doc FROM consumers WHERE client_id = ? AND seq <= ?" + end,  # noqa: S608 - fixed SQL, bound values
+        [client_id, at.newest, *bounds],
     )
     return [(seq, present(_json.loads(then.get(seq, doc)))) for seq, doc in rows]

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from lifecycle._status import OrderStatus
-from simulator._collections import Collection, Field, Kind
+from simulator._collections import Collection, Field, Kind, window_sql
 from simulator._errors import NotFound
 from simulator._ids import stable_uuid
 from simulator._paging import orders_then
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     import sqlite3
     from collections.abc import Mapping, Sequence
 
-    from simulator._collections import Moment
+    from simulator._collections import Moment, Window
 
 
 INSERT_SQL = (
@@ -222,7 +222,11 @@ COLLECTION = Collection(
 
 
 def as_of(
-    conn: sqlite3.Connection, client_id: str, order_seq: int | None, at: Moment
+    conn: sqlite3.Connection,
+    client_id: str,
+    order_seq: int | None,
+    at: Moment,
+    window: Window = None,
 ) -> list[tuple[int, dict[str, Any]]]:
     """The client's fulfillments as they were at a moment (of one order, given its `seq`).
 
@@ -235,12 +239,25 @@ def as_of(
     if order_seq is not None:
         where += " AND f.order_seq = ?"
         params.append(order_seq)
+    end, bounds = window_sql("f.seq", window)
     found = []
-    for row in conn.execute(_SELECT + where + " ORDER BY f.seq", params):
+    for row in conn.execute(_SELECT + where + end, [*params, *bounds]):
         old = then.get(row[14])
         order = None if old is None else OrderThen(old["status"], old["updated_at"])
         found.append((row[2], render(row, order)))
     return found
+
+
+def total(conn: sqlite3.Connection, client_id: str, order_seq: int | None) -> int:
+    """How many fulfillments the client has (of one order, given its `seq`)."""
+    if order_seq is None:
+        row = conn.execute("SELECT COUNT(*) FROM fulfillments WHERE client_id = ?", (client_id,))
+    else:
+        row = conn.execute(
+            "SELECT COUNT(*) FROM fulfillments WHERE order_seq = ? AND client_id = ?",
+            (order_seq, client_id),
+        )
+    return int(row.fetchone()[0])
 
 
 def list_for(

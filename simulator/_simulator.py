@@ -575,6 +575,14 @@ class Simulator:
         """
         return _order_reads.fulfillment(self._world, fulfillment_id, client)
 
+    def delete_address(self, consumer_id: str, address_id: str, client: str | None = None) -> None:
+        """Delete one of a consumer's addresses.
+
+        Raises:
+            NotFound: no such consumer for this client, or no such address of it.
+        """
+        _consumer_book.delete_address(self._world, consumer_id, address_id, client)
+
     def fulfillment_label(self, fulfillment_id: str, client: str | None = None) -> dict[str, Any]:
         """The fulfillment's label URL, signed now and expiring 15 simulated minutes later.
 

@@ -357,6 +357,17 @@ class TestPaging:
             "Lovelace",
         ]
 
+    def test_a_deleted_address_is_not_skipped(self, client: Client) -> None:
+        """An address deleted between pages is still listed, as it was at the first page."""
+        consumer = client.consumer()["id"]
+        base = f"/v2/consumers/{consumer}/addresses"
+        made = [client.address(consumer, city=f"City {n}").json()["address"] for n in range(4)]
+        first = client.ok(base, limit=2)
+        assert client.http.delete(f"{base}/{made[2]['id']}").status_code == 204
+        rest = client.ok(base, limit=250, cursor=first["next_cursor"])["addresses"]
+        assert [address["city"] for address in rest] == ["City 2", "City 3"]
+        assert len(client.ok(base)["addresses"]) == 3
+
     def test_a_delivered_parcel_is_not_skipped(self, client: Client) -> None:
         """Parcels listed as Shipped stay listed while they are delivered between pages."""
         shipped(client, 3)
@@ -524,6 +535,16 @@ class TestRoutes:
         body = {"address1": "2 Main St", "city": "Springfield", "country_name": "US"}
         changed = client.http.put(f"{base}/{first['id']}", json={**body, "postal_code": None})
         assert changed.json()["address"]["address1"] == "2 Main St"
+
+    def test_delete_an_address(self, client: Client) -> None:
+        """A deleted address is gone (404) and no longer counted; deleting it again is a 404."""
+        consumer = client.consumer()["id"]
+        base = f"/v2/consumers/{consumer}/addresses"
+        address_id = client.address(consumer).json()["address"]["id"]
+        assert client.http.delete(f"{base}/{address_id}").status_code == 204
+        assert client.get(f"{base}/{address_id}").status_code == 404
+        assert client.ok(f"{base}/count") == {"count": 0}
+        assert client.http.delete(f"{base}/{address_id}").status_code == 404
 
     def test_address_errors(self, client: Client) -> None:
         """Missing fields are a 422; an unknown consumer or address is a 404."""

@@ -300,6 +300,10 @@ async def _update_address(t: Tenants) -> None:
     await not_found(t, "PUT", f"{_addresses(t)}/{t.ids['address']}", json=ADDRESS_BODY)
 
 
+async def _delete_address(t: Tenants) -> None:
+    await not_found(t, "DELETE", f"{_addresses(t)}/{t.ids['address']}")
+
+
 async def _transaction_logs(t: Tenants) -> None:
     params = {"filter[entity_id]": t.ids["pending"]}
     await not_found(t, "GET", "/v2/order-transaction-logs", params=params)
@@ -356,6 +360,7 @@ PROBES: dict[tuple[str, str], Probe] = {
     ("GET", "/v2/consumers/{consumerId}/addresses/count"): _count_addresses,
     ("GET", "/v2/consumers/{consumerId}/addresses/{id}"): _get_address,
     ("PUT", "/v2/consumers/{consumerId}/addresses/{id}"): _update_address,
+    ("DELETE", "/v2/consumers/{consumerId}/addresses/{id}"): _delete_address,
     ("GET", "/v2/order-transaction-logs"): _transaction_logs,
 }
 """How the second client tries each `/v2` route on the first client's things."""

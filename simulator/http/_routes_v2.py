@@ -241,6 +241,13 @@ def update_address(call: Call) -> Reply:
     return Reply(200, {"address": address})
 
 
+def delete_address(call: Call) -> Reply:
+    """DELETE /v2/consumers/{consumerId}/addresses/{id}."""
+    _own_client(call, "address")
+    call.sim.delete_address(call.path["consumerId"], call.path["id"], call.client)
+    return Reply(204)
+
+
 def _page(call: Call, listed: str, scope: str | None = None) -> Reply:
     """One page of a collection beside orders, from the route's query parameters."""
     query = call.query
@@ -689,6 +696,18 @@ OPERATIONS: tuple[Operation, ...] = (
         ids={**_CONSUMER_ID, "id": "address"},
         description="Send `address1`, `city` and `country_name` with any other changes; "
         "`null` clears `province_name` or `postal_code`.",
+    ),
+    Operation(
+        "DELETE",
+        "/v2/consumers/{consumerId}/addresses/{id}",
+        delete_address,
+        "Delete one of a consumer's addresses",
+        "Consumers",
+        204,
+        None,
+        Auth.CLIENT,
+        query=(_INTERNAL_Q,),
+        ids={**_CONSUMER_ID, "id": "address"},
     ),
     Operation(
         "GET",

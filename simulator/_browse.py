@@ -88,7 +88,7 @@ def list_page(
     collection = ask.listed.collection
     with world.reading as conn:
         client_id = world.client(client)
-        listing = _listing(ask)
+        listing = _listing(ask, client_id)
         source = _source(world, ask, client_id)
         request = PageRequest(collection, listing, client_id, limit, cursor)
         docs, next_cursor = page(
@@ -110,7 +110,7 @@ def count(world: World, ask: Ask, client: str | None) -> int:
     """
     with world.reading as conn:
         client_id = world.client(client)
-        listing = _listing(ask)
+        listing = _listing(ask, client_id)
         source = _source(world, ask, client_id)
         if listing.plain:
             return source.total()
@@ -118,8 +118,16 @@ def count(world: World, ask: Ask, client: str | None) -> int:
         return count_matching(ask.listed.collection, listing, source.items(conn, now, None))
 
 
-def _listing(ask: Ask) -> Listing:
-    return parse(ask.listed.collection, ask.filters, ask.q, ask.sort_by, ask.scope or "")
+def _listing(ask: Ask, client_id: str) -> Listing:
+    collection = ask.listed.collection
+    return parse(
+        collection,
+        filters=ask.filters,
+        q=ask.q,
+        sort_by=ask.sort_by,
+        scope=ask.scope or "",
+        client_id=client_id,
+    )
 
 
 def _source(world: World, ask: Ask, client_id: str) -> Source:

@@ -129,11 +129,13 @@ class Listing:
     """(field, descending), or None for oldest first."""
     scope: str = ""
     """The parent it lists within (an order's or consumer's id), for the cursor's check."""
+    foreign: bool = False
+    """Whether `q` names another client (`client_id:<id>`): then nothing matches."""
 
     def fingerprint(self) -> str:
         """A short digest that ties a cursor to the request it was made for."""
         text = json.dumps(
-            [self.equals, self.ranges, self.terms, self.sort, self.scope],
+            [self.equals, self.ranges, self.terms, self.sort, self.scope, self.foreign],
             separators=(",", ":"),
             default=str,
         )
@@ -141,6 +143,8 @@ class Listing:
 
     def matches(self, collection: Collection, doc: Mapping[str, Any]) -> bool:
         """Whether a document passes every filter and every `q` term."""
+        if self.foreign:
+            return False
         for name, accepted in self.equals:
             if _comparable(collection.field(name), doc) not in accepted:
                 return False
@@ -153,7 +157,7 @@ class Listing:
     @property
     def plain(self) -> bool:
         """Whether it neither filters, searches nor sorts: every item, oldest first."""
-        return not (self.equals or self.ranges or self.terms or self.sort)
+        return not (self.equals or self.ranges or self.terms or self.sort or self.foreign)
 
 
 def _comparable(field: Field | None, doc: Mapping[str, Any]) -> Any:  # noqa: ANN401
@@ -195,12 +199,14 @@ def _term_matches(
 # --- reading a request ------------------------------------------------------------------------
 
 
-def parse(
+def parse(  # noqa: PLR0913 - what is listed, and each parameter of the request
     collection: Collection,
+    *,
     filters: Mapping[str, Any] | None = None,
     q: str | None = None,
     sort_by: str | None = None,
     scope: str = "",
+    client_id: str = "",
 ) -> Listing:
     """Check and read a listing request.
 
@@ -212,6 +218,9 @@ def parse(
             (or `"a phrase"`) must appear in one of the searched text fields; all must hold.
         sort_by: a sortable field, ascending, or `-field`, descending.
         scope: the parent listed within.
+        client_id: whose items are listed: a `q` term `client_id:<id>` (how the provider's
+            internal users name a client) changes nothing when it names this client, and
+            matches nothing when it names another.
 
     Raises:
         BadRequest: an unknown filter, operator, field or sort; a bad value; a bad `q`.
@@ -230,13 +239,27 @@ def parse(
             ranges.extend(_ranges(field, value))
         else:
             equals.append((key, _equal_values(field, value)))
+    terms, foreign = _client_terms(_terms(collection, q), client_id)
     return Listing(
         tuple(sorted(equals, key=lambda item: item[0])),
         tuple(sorted(ranges)),
-        _terms(collection, q),
+        terms,
         _sort(collection, sort_by),
         scope,
+        foreign,
     )
+
+
+Terms = tuple[tuple[str | None, str], ...]
+CLIENT_FIELD = "client_id"
+"""The `q` field the provider's internal users name a client by, taken on every route."""
+
+
+def _client_terms(terms: Terms, client_id: str) -> tuple[Terms, bool]:
+    """The terms but `client_id` ones, and whether one of those names another client."""
+    rest = tuple((name, text) for name, text in terms if name != CLIENT_FIELD)
+    foreign = any(name == CLIENT_FIELD and text != client_id for name, text in terms)
+    return rest, foreign
 
 
 def _equal_values(field: Field, value: Any) -> tuple[Any, ...]:  # noqa: ANN401
@@ -301,7 +324,7 @@ def _instant(name: str, bound: Any) -> int:  # noqa: ANN401
         raise BadRequest(str(error), name) from None
 
 
-def _terms(collection: Collection, q: str | None) -> tuple[tuple[str | None, str], ...]:
+def _terms(collection: Collection, q: str | None) -> Terms:
     """The terms of a `q`, each checked.
 
     Raises:
@@ -324,7 +347,7 @@ def _terms(collection: Collection, q: str | None) -> tuple[tuple[str | None, str
             )
         name = match["field"]
         text = match["quoted"] if match["quoted"] is not None else match["bare"]
-        if name is not None:
+        if name is not None and name != CLIENT_FIELD:
             field = collection.field(name)
             if field is None or field.kind is Kind.INSTANT:
                 known = ", ".join(collection.names())
@@ -543,18 +566,18 @@ def check_client_q(q: str | None, client_id: str, noun: str) -> None:
     """
     if q is None:
         return
-    terms = _terms(_CLIENT_ONLY, q)
-    if any(name is None for name, _text in terms):
+    rest, foreign = _client_terms(_terms(_CLIENT_ONLY, q), client_id)
+    if rest:
         raise BadRequest(
             "q: on this route q only takes client_id:<your client id> (the provider's "
             "internal users name a client so); leave it out.",
             "q",
         )
-    if any(text != client_id for _name, text in terms):
+    if foreign:
         raise NotFound(f"No {noun} for the client q names; q may name only your own client.")
 
 
-_CLIENT_ONLY = Collection("this route", "resource", (Field("client_id"),))
+_CLIENT_ONLY = Collection("this route", "resource", ())
 
 
 def window_sql(column: str, window: Window) -> tuple[str, list[int]]:

@@ -445,6 +445,19 @@ class TestQueryParameters:
         shown = [product["product_name"].casefold() for product in products]
         assert shown == sorted(shown)
 
+    def test_q_client_id_on_lists(self, client: Client, server: LiveServer) -> None:
+        """On every list `q=client_id:<own id>` changes nothing; another client's lists none."""
+        urls = fill(client)
+        own = client.ok("/v2/authentication/user")["client_id"]
+        other = Client(server, OTHER_EMAIL, OTHER_PASSWORD)
+        theirs = other.ok("/v2/authentication/user")["client_id"]
+        other.http.close()
+        for url in urls.values():
+            key = url.rsplit("/", 1)[1]
+            assert client.ok(url, q=f"client_id:{own}") == client.ok(url), url
+            assert client.ok(url, q=f"client_id:{theirs}")[key] == [], url
+        assert client.ok("/v2/consumers/count", q=f"client_id:{theirs}") == {"count": 0}
+
     def test_the_guide_lists_each_collections_fields(self) -> None:
         """docs/http-api.md names exactly the fields each list filters, sorts and searches by."""
         text = (DOCS / "http-api.md").read_text(encoding="utf-8")

@@ -236,10 +236,13 @@ def _sort_values(collection: Collection) -> list[str]:
 Q_DESCRIPTION = (
     'Query string terms, all of which must hold: `field:value` (or `field:"two words"`) '
     "for a field equal to the value, any field a filter takes but dates; a bare word (or "
-    '`"a phrase"`) for text that appears, in any case, in the searched fields.'
+    '`"a phrase"`) for text that appears, in any case, in the searched fields. '
+    "`client_id:<id>` (how internal users name a client): your own id changes nothing, "
+    "another's lists nothing."
 )
 _FILTER_SCHEMAS: dict[Kind, dict[str, Any]] = {
-    Kind.TEXT: {"type": "string", "minLength": 1, "pattern": "[^,\\s]"},
+    # Comma-separated values, none of them empty or only spaces (as the server reads them).
+    Kind.TEXT: {"type": "string", "pattern": r"^\s*[^,\s][^,]*(,\s*[^,\s][^,]*)*$"},
     Kind.BOOLEAN: {"type": "string", "enum": ["true", "false"]},
     Kind.NUMBER: {"type": "string", "pattern": "^-?[0-9]+(\\.[0-9]+)?$"},
 }

@@ -89,9 +89,6 @@ COLLECTION = Collection(
     "products",
     "product",
     (
-        Field("id"),
-        Field("client_id"),
-        Field("okc_product_id"),
         Field("client_custom_product_id", searched=True),
         Field("client_sku", searched=True),
         Field("client_upc"),
@@ -99,15 +96,11 @@ COLLECTION = Collection(
         Field("active", Kind.BOOLEAN),
         Field("product_name", sortable=True, searched=True),
         Field("product_assembly_type"),
-        Field("time_of_administration"),
         Field("crm_id"),
         Field("okcProduct.product_family", path=("okc_product", "product_family")),
-        Field("okcProduct.supplement_category", path=("okc_product", "supplement_category")),
-        Field("created_at", Kind.INSTANT),
-        Field("updated_at", Kind.INSTANT),
     ),
 )
-"""How `GET /v2/products` filters, searches and sorts."""
+"""How `GET /v2/products` filters, searches and sorts: the provider's fields, exactly."""
 
 
 def upc(sku: str) -> str:

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from lifecycle._validation import CONSUMER_FIELDS, validate_consumer
 from simulator import _collections, _json
-from simulator._collections import Collection, Field, Kind
+from simulator._collections import Collection, Field
 from simulator._errors import NotFound
 from simulator._presence import Rule, crm_reference, filled, left_out
 from simulator._timefmt import iso
@@ -55,22 +55,17 @@ COLLECTION = Collection(
     "consumers",
     "consumer",
     (
-        Field("id"),
-        Field("client_id"),
         Field("email", searched=True),
         Field("first_name", sortable=True, searched=True),
         Field("last_name", sortable=True, searched=True),
-        Field("phone_number"),
-        Field("client_custom_consumer_id", searched=True),
-        # The provider's list of filterable fields spells it so.
-        Field("client_custom_consumer", path=("client_custom_consumer_id",)),
         Field("crm_account_id"),
         Field("crm_id"),
-        Field("created_at", Kind.INSTANT),
-        Field("updated_at", Kind.INSTANT),
+        # The provider's list of filterable fields spells it without `_id`; both work.
+        Field("client_custom_consumer", path=("client_custom_consumer_id",)),
+        Field("client_custom_consumer_id", searched=True),
     ),
 )
-"""How `GET /v2/consumers` filters, searches and sorts."""
+"""How `GET /v2/consumers` filters, searches and sorts: the provider's fields, exactly."""
 
 
 def check_fields(payload: object, *, creating: bool) -> dict[str, Any]:

@@ -43,7 +43,6 @@ class Kind(enum.Enum):
 
     TEXT = "text"
     BOOLEAN = "boolean"
-    NUMBER = "number"
     INSTANT = "instant"
     """Filtered by range only: `filter[field][gte|gt|lte|lt]=<ISO 8601>`."""
 
@@ -161,7 +160,7 @@ class Listing:
 
 
 def _comparable(field: Field | None, doc: Mapping[str, Any]) -> Any:  # noqa: ANN401
-    """A field's value as filters compare it: instants in microseconds, numbers as floats."""
+    """A field's value as filters compare it: instants in microseconds."""
     if field is None:
         return None
     value = field.value(doc)
@@ -169,8 +168,6 @@ def _comparable(field: Field | None, doc: Mapping[str, Any]) -> Any:  # noqa: AN
         return None
     if field.kind is Kind.INSTANT:
         return to_micros(datetime.fromisoformat(value))
-    if field.kind is Kind.NUMBER and not isinstance(value, bool):
-        return float(value)
     return value
 
 
@@ -285,19 +282,6 @@ def _read(field: Field, text: str, name: str) -> Any:  # noqa: ANN401
         if text not in _TRUE_FALSE:
             raise BadRequest(f"{name}: {field.name} is true or false, not {text[:40]!r}.", name)
         return _TRUE_FALSE[text]
-    if field.kind is Kind.NUMBER:
-        try:
-            return float(text)
-        except ValueError:
-            raise BadRequest(
-                f"{name}: {field.name} is a number, not {text[:40]!r}.", name
-            ) from None
-    if field.kind is Kind.INSTANT:
-        raise BadRequest(
-            f"{name}: {field.name} is a date; filter it with "
-            f"filter[{field.name}][gte|gt|lte|lt]=<ISO 8601>.",
-            name,
-        )
     return text
 
 

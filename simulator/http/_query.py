@@ -244,7 +244,6 @@ _FILTER_SCHEMAS: dict[Kind, dict[str, Any]] = {
     # Comma-separated values, none of them empty or only spaces (as the server reads them).
     Kind.TEXT: {"type": "string", "pattern": r"^\s*[^,\s][^,]*(,\s*[^,\s][^,]*)*$"},
     Kind.BOOLEAN: {"type": "string", "enum": ["true", "false"]},
-    Kind.NUMBER: {"type": "string", "pattern": "^-?[0-9]+(\\.[0-9]+)?$"},
 }
 
 

@@ -74,6 +74,8 @@ class Source:
     """The newest item's number now: a first page lists up to it."""
     total: Callable[[], int]
     """How many items there are now: the count of a listing that does not filter."""
+    complete: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+    """Finishes a shown item that `items` gave unfinished, if they need it."""
 
 
 def list_page(
@@ -96,7 +98,8 @@ def list_page(
             request,
             lambda: moment(conn, world.stamp(), source.newest()),
             source.items,
-            world.cursors,
+            codec=world.cursors,
+            complete=source.complete,
         )
     return {collection.name: docs, "next_cursor": next_cursor}
 
@@ -156,8 +159,10 @@ def _source(world: World, ask: Ask, client_id: str) -> Source:
             lambda: _consumer_addresses.total(conn, consumer[0]),
         )
     order_seq = None if ask.scope is None else world.load(ask.scope, client_id).seq
+    parcels = _fulfillments.Parcels(client_id, order_seq)
     return Source(
-        lambda conn, at, window: _fulfillments.as_of(conn, client_id, order_seq, at, window),
+        parcels.as_of,
         lambda: 0,  # parcels are judged by when they shipped (`Moment.at`), not by number
         lambda: _fulfillments.total(conn, client_id, order_seq),
+        parcels.complete,
     )

@@ -385,12 +385,14 @@ class PageRequest:
     cursor: str | None
 
 
-def page(
+def page(  # noqa: PLR0913 - the store, the request, and the collection's three hooks
     conn: sqlite3.Connection,
     request: PageRequest,
     first: Callable[[], Moment],
     items: Items,
+    *,
     codec: CursorCodec,
+    complete: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
 ) -> tuple[list[dict[str, Any]], str | None]:
     """One page of documents and the next page's cursor (None on the last page).
 
@@ -400,6 +402,7 @@ def page(
         first: the moment of a first page (now).
         items: the collection's items as of a moment.
         codec: signs and checks the cursors.
+        complete: finishes a shown document that `items` gave unfinished (None: they are).
 
     Raises:
         BadRequest: a bad limit or cursor.
@@ -427,7 +430,8 @@ def page(
     next_cursor = None
     if len(found) > limit:
         next_cursor = _encode(codec, request, fingerprint, at, shown[-1][0])
-    return [doc for _position_, doc in shown], next_cursor
+    docs = [doc for _position_, doc in shown]
+    return (docs if complete is None else [complete(doc) for doc in docs]), next_cursor
 
 
 Position = tuple[bool, Any, int]

@@ -44,7 +44,7 @@ needs no write: `render` reads its order's status (see there)."""
 _SELECT = (
     "SELECT f.id, f.order_id, f.seq, f.carrier, f.service, f.tracking_number, "
     "f.tracking_url, f.weight, f.created_at, f.updated_at, f.delivery_at, d.doc, o.status, "
-    "o.updated_at, o.seq "
+    "o.updated_at, o.seq, json_extract(d.doc, '$.consumer.id') "
     "FROM fulfillments f JOIN order_docs d ON d.seq = f.order_seq "
     "JOIN orders o ON o.seq = f.order_seq "
 )
@@ -126,7 +126,9 @@ def status_of(order: OrderThen, due: int) -> str:
     return SHIPPED
 
 
-def render(row: Sequence[Any], order: OrderThen | None = None) -> dict[str, Any]:
+def render(
+    row: Sequence[Any], order: OrderThen | None = None, *, lines: bool = True
+) -> dict[str, Any]:
     """The fulfillment in the provider's shape, from a row selected with `_SELECT`.
 
     The expected `delivery_date` becomes the actual one when the order is delivered: the
@@ -134,11 +136,13 @@ def render(row: Sequence[Any], order: OrderThen | None = None) -> dict[str, Any]
     nothing here), so a delivered parcel was last updated at its `delivery_date`.
 
     Args:
-        row: the fulfillment's columns, then its order's document text, status, change time.
+        row: the fulfillment's columns, then its order's document text, status, change time,
+            `seq` and consumer id.
         order: its order as of an earlier moment (a listing's first page); None for now.
+        lines: whether to copy the order's lines (decoding its document); without them,
+            `order_lines` is empty until `with_lines` fills it in.
     """
     fid, order_id, number, carrier, service, tracking, url, weight, pickup, updated, due = row[:11]
-    doc = json.loads(row[11])
     if order is None:
         order = OrderThen(row[12], row[13])
     status = status_of(order, due)
@@ -146,12 +150,11 @@ def render(row: Sequence[Any], order: OrderThen | None = None) -> dict[str, Any]
         updated = max(updated, due)
     elif status == RETURNED:
         updated = max(updated, order.updated_at)
-    consumer = doc.get("consumer") or {}
     return RULE.apply(
         {
             "id": fid,
             "order_id": order_id,
-            "consumer_id": consumer.get("id"),
+            "consumer_id": row[15],
             "status_id": STATUS_IDS[status],
             "delivery_date": iso(due),
             "pickup_date": iso(pickup),
@@ -169,12 +172,18 @@ def render(row: Sequence[Any], order: OrderThen | None = None) -> dict[str, Any]
             "shipping_charge_model": "FLAT_RATE",
             "weight": weight,
             "external_fulfillment_id": None,
-            "order_lines": [_line(line, order_id, fid) for line in doc.get("order_lines") or ()],
+            "order_lines": _lines(row[11], order_id, fid) if lines else [],
             "crm_id": None,
             "created_at": iso(pickup),
             "updated_at": iso(updated),
         }
     )
+
+
+def _lines(order_doc: str, order_id: str, fid: str) -> list[dict[str, Any]]:
+    """A fulfillment's copies of its order's lines, from the order's document text."""
+    order_lines = json.loads(order_doc).get("order_lines") or ()
+    return [_line(line, order_id, fid) for line in order_lines]
 
 
 def _line(line: Mapping[str, Any], order_id: str, fid: str) -> dict[str, Any]:
@@ -221,31 +230,48 @@ COLLECTION = Collection(
 """How `GET /v2/fulfillments` (and an order's) filters, searches and sorts."""
 
 
-def as_of(
-    conn: sqlite3.Connection,
-    client_id: str,
-    order_seq: int | None,
-    at: Moment,
-    window: Window = None,
-) -> list[tuple[int, dict[str, Any]]]:
-    """The client's fulfillments as they were at a moment (of one order, given its `seq`).
+class Parcels:
+    """A listing's fulfillments: judged without their lines, which are copied when shown.
 
-    A parcel shipped since is not listed; one whose order changed since shows the status
-    its order had then.
+    Copying the lines means decoding the order's document, most of a fulfillment's cost:
+    a filtered listing or a count judges every parcel of the client, and shows a page.
     """
-    then = orders_then(conn, client_id, at.log)
-    where = "WHERE f.client_id = ? AND f.created_at <= ?"
-    params: list[Any] = [client_id, at.at]
-    if order_seq is not None:
-        where += " AND f.order_seq = ?"
-        params.append(order_seq)
-    end, bounds = window_sql("f.seq", window)
-    found = []
-    for row in conn.execute(_SELECT + where + end, [*params, *bounds]):
-        old = then.get(row[14])
-        order = None if old is None else OrderThen(old["status"], old["updated_at"])
-        found.append((row[2], render(row, order)))
-    return found
+
+    def __init__(self, client_id: str, order_seq: int | None) -> None:
+        """List the client's fulfillments, or one order's (by its `seq`)."""
+        self._client_id = client_id
+        self._order_seq = order_seq
+        self._orders: dict[str, tuple[str, str]] = {}
+        """Each judged parcel's order id and document text, by parcel id."""
+
+    def as_of(
+        self, conn: sqlite3.Connection, at: Moment, window: Window = None
+    ) -> list[tuple[int, dict[str, Any]]]:
+        """The fulfillments as they were at a moment, without their lines (`complete` adds them).
+
+        A parcel shipped since is not listed; one whose order changed since shows the status
+        its order had then.
+        """
+        then = orders_then(conn, self._client_id, at.log)
+        where = "WHERE f.client_id = ? AND f.created_at <= ?"
+        params: list[Any] = [self._client_id, at.at]
+        if self._order_seq is not None:
+            where += " AND f.order_seq = ?"
+            params.append(self._order_seq)
+        end, bounds = window_sql("f.seq", window)
+        found = []
+        for row in conn.execute(_SELECT + where + end, [*params, *bounds]):
+            old = then.get(row[14])
+            order = None if old is None else OrderThen(old["status"], old["updated_at"])
+            self._orders[row[0]] = (row[1], row[11])
+            found.append((row[2], render(row, order, lines=False)))
+        return found
+
+    def complete(self, doc: dict[str, Any]) -> dict[str, Any]:
+        """A fulfillment `as_of` gave, with its order's lines copied in."""
+        order_id, text = self._orders[doc["id"]]
+        doc["order_lines"] = _lines(text, order_id, doc["id"])
+        return doc
 
 
 def total(conn: sqlite3.Connection, client_id: str, order_seq: int | None) -> int:

@@ -264,6 +264,20 @@ class TestFulfillmentStatus:
         assert delivered["updated_at"] == delivered["delivery_date"]
         assert client.ok(f"/v2/orders/{order_id}")["order"]["status"] == "Delivered"
 
+    def test_listed_as_read_by_id(self, client: Client) -> None:
+        """Listed, filtered, sorted or one order's, a fulfillment reads as by its id, lines too."""
+        (order_id,) = shipped(client)
+        (parcel,) = client.ok("/v2/fulfillments")["fulfillments"]
+        assert parcel == client.ok(f"/v2/fulfillments/{parcel['id']}")["fulfillment"]
+        assert [line["order_id"] for line in parcel["order_lines"]] == [order_id]
+        for params in (
+            {"filter[status_id]": STATUS_IDS["Shipped"]},
+            {"sort_by": "-delivery_date"},
+            {"q": "SO"},
+        ):
+            assert client.ok("/v2/fulfillments", **params)["fulfillments"] == [parcel], params
+        assert client.ok(f"/v2/orders/{order_id}/fulfillments")["fulfillments"] == [parcel]
+
     def test_returned(self, client: Client) -> None:
         """A parcel that comes back reads Returned, updated when it did."""
         (order_id,) = shipped(client)

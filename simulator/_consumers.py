@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from lifecycle._validation import CONSUMER_FIELDS, validate_consumer
-from simulator import _json
+from simulator import _collections, _json
+from simulator._collections import Collection, Field
 from simulator._errors import NotFound
+from simulator._presence import Rule, crm_reference, filled, left_out
 from simulator._timefmt import iso
 
 if TYPE_CHECKING:
@@ -15,6 +17,55 @@ if TYPE_CHECKING:
 
 FIELDS = tuple(CONSUMER_FIELDS)
 """The fields a consumer stores from a request (an order's consumer may also name its `id`)."""
+
+_NOT_SENT = "not sent by the client (a field sent comes back as sent)"
+_CLEARED = "not sent by the client, or cleared by sending null"
+RULE = Rule(
+    "Consumer",
+    (
+        left_out("email", _NOT_SENT),
+        left_out("first_name", _NOT_SENT + "; a consumer made with an order may have none"),
+        left_out("last_name", _NOT_SENT + "; a consumer made with an order may have none"),
+        left_out("phone_number", _CLEARED),
+        left_out("client_custom_consumer_id", _CLEARED),
+        filled(
+            "crm_account_id",
+            "`001` + 15 characters from the id",
+            "OKC's CRM account of the consumer: a Salesforce-style id derived from the "
+            "consumer's id, so it is stable and filterable",
+            lambda doc: crm_reference("001", doc["id"]),
+        ),
+        filled(
+            "crm_id",
+            "`003` + 15 characters from the id",
+            "OKC's CRM contact of the consumer, derived like `crm_account_id`",
+            lambda doc: crm_reference("003", doc["id"]),
+        ),
+    ),
+)
+"""The consumer's null rule: also the rule of the consumer an order embeds."""
+
+
+def present(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """A stored consumer as the API shows it: no `null` (`RULE`), a copy."""
+    return RULE.apply(dict(doc))
+
+
+COLLECTION = Collection(
+    "consumers",
+    "consumer",
+    (
+        Field("email", searched=True),
+        Field("first_name", sortable=True, searched=True),
+        Field("last_name", sortable=True, searched=True),
+        Field("crm_account_id"),
+        Field("crm_id"),
+        # The provider's list of filterable fields spells it without `_id`; both work.
+        Field("client_custom_consumer", path=("client_custom_consumer_id",)),
+        Field("client_custom_consumer_id", searched=True),
+    ),
+)
+"""How `GET /v2/consumers` filters, searches and sorts: the provider's fields, exactly."""
 
 
 def check_fields(payload: object, *, creating: bool) -> dict[str, Any]:
@@ -33,7 +84,7 @@ def insert(
     fields: Mapping[str, Any],
     now: int,
 ) -> dict[str, Any]:
-    """Store a new consumer and return it.
+    """Store a new consumer and return it as shown (an order embeds it so too).
 
     Args:
         conn: the store, inside the caller's transaction.
@@ -62,11 +113,11 @@ def insert(
         "VALUES (?, ?, ?, ?, ?, ?)",
         (number, consumer_id, client_id, now, now, _json.dumps(body)),
     )
-    return body
+    return present(body)
 
 
 def get(conn: sqlite3.Connection, consumer: tuple[int, str], client_id: str) -> dict[str, Any]:
-    """One of the client's consumers, by the number its id reads back to (0 for none) and id.
+    """One of the client's consumers as stored (`present` shows it), by number and id.
 
     Raises:
         NotFound: no such consumer for this client.
@@ -98,7 +149,7 @@ def update(
     fields: Mapping[str, Any],
     now: int,
 ) -> dict[str, Any]:
-    """Change a consumer's fields (a no-op leaves `updated_at` alone) and return it.
+    """Change a consumer's fields (a no-op leaves `updated_at` alone); return it as shown.
 
     Args:
         conn: the store, inside the caller's transaction.
@@ -114,18 +165,49 @@ def update(
     body = get(conn, consumer, client_id)
     changed = {key: value for key, value in fields.items() if body.get(key) != value}
     if changed:
+        _collections.record_version(conn, "consumer", number, _json.dumps(body))
         body.update(changed)
         body["updated_at"] = iso(now)
         conn.execute(
             "UPDATE consumers SET doc = ?, updated_at = ? WHERE seq = ?",
             (_json.dumps(body), now, number),
         )
-    return body
+    return present(body)
 
 
 def list_all(conn: sqlite3.Connection, client_id: str) -> list[dict[str, Any]]:
-    """The client's consumers, oldest first."""
+    """The client's consumers, oldest first, as shown."""
     rows = conn.execute(
         "SELECT doc FROM consumers WHERE client_id = ? ORDER BY seq", (client_id,)
     ).fetchall()
-    return [_json.loads(doc) for (doc,) in rows]
+    return [present(_json.loads(doc)) for (doc,) in rows]
+
+
+def total(conn: sqlite3.Connection, client_id: str) -> int:
+    """How many consumers the client has."""
+    (count,) = conn.execute(
+        "SELECT COUNT(*) FROM consumers WHERE client_id = ?", (client_id,)
+    ).fetchone()
+    return int(count)
+
+
+def newest(conn: sqlite3.Connection) -> int:
+    """The newest consumer's number (0 for none): a listing's first page lists up to it."""
+    (number,) = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM consumers").fetchone()
+    return int(number)
+
+
+def as_of(
+    conn: sqlite3.Connection,
+    client_id: str,
+    at: _collections.Moment,
+    window: _collections.Window = None,
+) -> list[tuple[int, dict[str, Any]]]:
+    """The client's consumers as they were at a moment, as shown, oldest first."""
+    then = _collections.versions_then(conn, "consumer", at)
+    end, bounds = _collections.window_sql("seq", window)
+    rows = conn.execute(
+        "SELECT seq, doc FROM consumers WHERE client_id = ? AND seq <= ?" + end,  # noqa: S608 - fixed SQL, bound values
+        [client_id, at.newest, *bounds],
+    )
+    return [(seq, present(_json.loads(then.get(seq, doc)))) for seq, doc in rows]

@@ -103,6 +103,14 @@ class CursorCodec:
             raise _bad_cursor("it was made for other filters; repeat the first request's filters")
         return cursor
 
+    def open(self, text: str) -> bytes:
+        """The signed bytes of a cursor this codec sealed (other lists' cursors read them).
+
+        Raises:
+            BadRequest: naming `cursor`: not base64url, or not signed by this codec.
+        """
+        return self._open(text)
+
     def _open(self, text: str) -> bytes:
         """The signed bytes of a cursor this codec sealed."""
         if len(text) > MAX_CURSOR_CHARS or not _TEXT.fullmatch(text):
@@ -146,6 +154,11 @@ def _parse(body: bytes) -> Cursor:
 
 def _position(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_POSITION
+
+
+def bad_cursor(why: str) -> BadRequest:
+    """The 400 of a cursor refused for the reason given, naming the `cursor` parameter."""
+    return _bad_cursor(why)
 
 
 def _bad_cursor(why: str) -> BadRequest:
@@ -202,6 +215,16 @@ def matching(
         yield _rows.by_seq(conn, next_past)
         emitted += 1
         next_past = next(past, None)
+
+
+def orders_then(
+    conn: sqlite3.Connection, client_id: str, as_of_log: int
+) -> dict[int, dict[str, Any]]:
+    """For the client's orders changed since a log row: their status and `updated_at` then.
+
+    By order `seq`; fulfillment listings judge each parcel by its order's status then.
+    """
+    return _values_then(conn, Cursor(client_id, "", as_of_log, 0, 0))
 
 
 def _values_then(conn: sqlite3.Connection, state: Cursor) -> dict[int, dict[str, Any]]:

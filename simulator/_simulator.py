@@ -14,8 +14,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from lifecycle._status import OrderStatus
 from simulator import (
     _accounts,
+    _browse,
     _catalogue,
     _consumer_book,
+    _labels,
     _moves,
     _order_reads,
     _order_writes,
@@ -276,11 +278,78 @@ class Simulator:
         """
         return _accounts.known_client(self._world, access_token, at)
 
+    def user(self, client: str | None = None) -> dict[str, Any]:
+        """The user a client's tokens are issued to, in the provider's `User` shape."""
+        return _accounts.user(self._world, client)
+
     # --- products and consumers -------------------------------------------------------------
 
     def list_products(self, client: str | None = None) -> list[dict[str, Any]]:
         """The client's seeded catalogue; product ids work as `client_product_id`."""
         return _catalogue.products(self._world.seed, self._world.client(client))
+
+    def get_product(self, product_id: str, client: str | None = None) -> dict[str, Any]:
+        """One product of the client's catalogue.
+
+        Raises:
+            NotFound: the client has no such product.
+        """
+        return _catalogue.get(self._world.seed, self._world.client(client), product_id)
+
+    def list_page(  # noqa: PLR0913 - what is listed, then the client's parameters
+        self,
+        listed: str,
+        client: str | None = None,
+        *,
+        scope: str | None = None,
+        filters: Mapping[str, Any] | None = None,
+        q: str | None = None,
+        sort_by: str | None = None,
+        limit: int = DEFAULT_LIMIT,
+        cursor: str | None = None,
+    ) -> dict[str, Any]:
+        """One page of products, consumers, a consumer's addresses or fulfillments.
+
+        Paging is stable as for orders: an item that matched when the first page was asked
+        for is listed on some page, however it changes meanwhile.
+
+        Args:
+            listed: "products", "consumers", "addresses" or "fulfillments".
+            client: whose.
+            scope: the consumer whose addresses, or the order whose fulfillments, to list.
+            filters: `{"field": ["value", ...], "date_field": {"gte": "<ISO 8601>"}}`.
+            q: query_string terms (`field:value`, `field:"a b"`, a word, `"a phrase"`).
+            sort_by: a sortable field, or `-field` for descending.
+            limit: items per page, 1 to 250.
+            cursor: the previous page's `next_cursor`, with the same other arguments.
+
+        Returns:
+            `{listed: [...], "next_cursor": str | None}`.
+
+        Raises:
+            NotFound: the scope is not the client's.
+            BadRequest: a bad filter, `q`, `sort_by`, limit or cursor, naming it.
+        """
+        ask = _browse.Ask(_browse.Listed(listed), scope, filters, q, sort_by)
+        return _browse.list_page(self._world, ask, limit, cursor, client)
+
+    def count_listed(
+        self,
+        listed: str,
+        client: str | None = None,
+        *,
+        scope: str | None = None,
+        filters: Mapping[str, Any] | None = None,
+        q: str | None = None,
+    ) -> int:
+        """How many items `list_page` would list now, over all pages.
+
+        Raises:
+            NotFound: the scope is not the client's.
+            BadRequest: a bad filter or `q`, naming it.
+        """
+        ask = _browse.Ask(_browse.Listed(listed), scope, filters, q)
+        return _browse.count(self._world, ask, client)
 
     def create_consumer(self, payload: object, client: str | None = None) -> dict[str, Any]:
         """Create a consumer for the client.
@@ -312,6 +381,38 @@ class Simulator:
     def list_consumers(self, client: str | None = None) -> list[dict[str, Any]]:
         """The client's consumers, oldest first."""
         return _consumer_book.list_all(self._world, client)
+
+    def create_address(
+        self, consumer_id: str, payload: object, client: str | None = None
+    ) -> dict[str, Any]:
+        """Save an address for one of the client's consumers.
+
+        Raises:
+            NotFound: no such consumer for this client.
+            UpdateRejected: the payload is not a valid address.
+        """
+        return _consumer_book.create_address(self._world, consumer_id, payload, client)
+
+    def get_address(
+        self, consumer_id: str, address_id: str, client: str | None = None
+    ) -> dict[str, Any]:
+        """One of a consumer's addresses.
+
+        Raises:
+            NotFound: no such consumer for this client, or no such address of it.
+        """
+        return _consumer_book.get_address(self._world, consumer_id, address_id, client)
+
+    def update_address(
+        self, consumer_id: str, address_id: str, payload: object, client: str | None = None
+    ) -> dict[str, Any]:
+        """Change one of a consumer's addresses (address1, city and country_name are needed).
+
+        Raises:
+            NotFound: no such consumer for this client, or no such address of it.
+            UpdateRejected: the payload is not a valid address.
+        """
+        return _consumer_book.update_address(self._world, consumer_id, address_id, payload, client)
 
     # --- orders -----------------------------------------------------------------------------
 
@@ -473,6 +574,22 @@ class Simulator:
             NotFound: no such fulfillment for this client.
         """
         return _order_reads.fulfillment(self._world, fulfillment_id, client)
+
+    def delete_address(self, consumer_id: str, address_id: str, client: str | None = None) -> None:
+        """Delete one of a consumer's addresses.
+
+        Raises:
+            NotFound: no such consumer for this client, or no such address of it.
+        """
+        _consumer_book.delete_address(self._world, consumer_id, address_id, client)
+
+    def fulfillment_label(self, fulfillment_id: str, client: str | None = None) -> dict[str, Any]:
+        """The fulfillment's label URL, signed now and expiring 15 simulated minutes later.
+
+        Raises:
+            NotFound: no such fulfillment for this client.
+        """
+        return _labels.label(self._world, fulfillment_id, client)
 
     def transaction_logs(self, order_id: str, client: str | None = None) -> list[dict[str, Any]]:
         """The order's transaction log in the provider's shape: one row per changed field.

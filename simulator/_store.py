@@ -17,7 +17,7 @@ from lifecycle._status import OrderStatus
 from simulator import _storefile
 from simulator._errors import SimulatorError
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 _PENDING = OrderStatus.PENDING.value
 """The status of the orders the partial index `orders_pending` holds (the batch's source)."""
@@ -99,6 +99,26 @@ CREATE TABLE IF NOT EXISTS consumers (
 );
 CREATE INDEX IF NOT EXISTS consumers_client ON consumers (client_id, seq);
 
+-- A consumer's saved addresses (`_consumer_addresses`); ids are hashes, found by `id`.
+CREATE TABLE IF NOT EXISTS consumer_addresses (
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    consumer_seq INTEGER NOT NULL,
+    client_id TEXT NOT NULL,
+    doc TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS consumer_addresses_consumer
+    ON consumer_addresses (consumer_seq, seq);
+
+-- A consumer's or address's document as it was before a change, so a listing judges each
+-- as of its first page (`_collections`).
+CREATE TABLE IF NOT EXISTS doc_versions (
+    seq INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL,
+    item_seq INTEGER NOT NULL,
+    doc TEXT NOT NULL
+);
+
 -- A parcel's facts; its provider-shaped document is rendered on read (`_fulfillments`).
 -- A fulfillment's `seq` is its number (shown as `shipment_order_id` and `_number`).
 CREATE TABLE IF NOT EXISTS fulfillments (
@@ -158,6 +178,8 @@ _DATA_TABLES = (
     "order_docs",
     "order_log",
     "consumers",
+    "consumer_addresses",
+    "doc_versions",
     "fulfillments",
     "plans",
     "batches",

@@ -82,13 +82,17 @@ def order_body(product_id: str, **fields: Any) -> dict[str, Any]:
     return body
 
 
+ADDRESS_BODY = {"address1": "1 Infinite Loop", "city": "Cupertino", "country_name": "US"}
+"""A consumer address the provider's create-address route accepts."""
+
+
 def seed_world(sim: Simulator) -> dict[str, str]:
     """Give both clients an order, a consumer and (for the first) a shipped order.
 
     Returns:
-        The ids, by name: `pending`, `shipped`, `fulfillment`, `consumer`,
-        `custom` (a `client_custom_order_id`), and the same prefixed `other_` for the
-        second client.
+        The ids, by name: `pending`, `shipped`, `fulfillment`, `consumer`, `address` (the
+        consumer's), `product`, `custom` (a `client_custom_order_id`), and the same prefixed
+        `other_` for the second client.
     """
     ids: dict[str, str] = {}
     for prefix, client, custom in (("", EMAIL, "A-1001"), ("other_", OTHER_EMAIL, "B-2002")):
@@ -101,11 +105,14 @@ def seed_world(sim: Simulator) -> dict[str, str]:
             sim.force(shipped["id"], event, "seeded")
         (fulfillment,) = sim.list_fulfillments(shipped["id"], client)
         consumer = sim.create_consumer({"first_name": "Grace", "last_name": "Hopper"}, client)
+        address = sim.create_address(consumer["id"], ADDRESS_BODY, client)
         ids |= {
             f"{prefix}pending": pending["id"],
             f"{prefix}shipped": shipped["id"],
             f"{prefix}fulfillment": fulfillment["id"],
             f"{prefix}consumer": consumer["id"],
+            f"{prefix}address": address["id"],
+            f"{prefix}product": product,
             f"{prefix}custom": custom,
         }
     return ids

@@ -271,10 +271,10 @@ class TestFraming:
     ) -> None:
         """An engine bug becomes a logged 500 with a JSON message, not a dropped connection."""
 
-        def broken(*_args: Any) -> Any:
+        def broken(*_args: Any, **_kwargs: Any) -> Any:
             raise RuntimeError("boom")
 
-        monkeypatch.setattr(sim, "list_products", broken)
+        monkeypatch.setattr(sim, "list_page", broken)
         api = Api(create_app(sim), allow_500=True)
         await api.login()
         with caplog.at_level(logging.ERROR, logger="simulator.http"):

@@ -170,7 +170,7 @@ class TestFulfillmentQueries:
             listed = (await api.get("/v2/fulfillments", params={name: shipped})).json()
             assert [f["order_id"] for f in listed["fulfillments"]] == [shipped]
             empty = (await api.get("/v2/fulfillments", params={name: fresh})).json()
-            assert empty == {"fulfillments": []}
+            assert empty == {"fulfillments": [], "next_cursor": None}
 
     async def test_conflicting_order_ids(self, api: Api) -> None:
         """`order_id` and `filter[order_id]` naming different orders is a 400."""

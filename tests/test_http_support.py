@@ -294,10 +294,10 @@ class TestResponseChecker:
     async def test_api_refuses_a_500(self, sim: Simulator, monkeypatch: pytest.MonkeyPatch) -> None:
         """The client wrapper fails a test that provokes an internal error."""
 
-        def broken(*_args: Any) -> Any:
+        def broken(*_args: Any, **_kwargs: Any) -> Any:
             raise RuntimeError
 
-        monkeypatch.setattr(sim, "list_products", broken)
+        monkeypatch.setattr(sim, "list_page", broken)
         api = Api(create_app(sim))
         await api.login()
         with pytest.raises(AssertionError):

@@ -77,16 +77,23 @@ _REAL_IDS: dict[str, list[str]] = {
     "/v2/orders/{id}": [IDS["pending"], IDS["shipped"], IDS["other_pending"]],
     "/v2/orders/{id}/fulfillments": [IDS["shipped"], IDS["other_shipped"]],
     "/v2/fulfillments/{id}": [IDS["fulfillment"], IDS["other_fulfillment"]],
+    "/v2/fulfillments/{id}/label": [IDS["fulfillment"], IDS["other_fulfillment"]],
+    "/v2/products/{id}": [IDS["product"], IDS["other_product"]],
     "/v2/consumers/{id}": [IDS["consumer"], IDS["other_consumer"]],
     "/_sim/orders/{id}/history": [IDS["pending"], IDS["shipped"]],
     "/_sim/orders/{id}/events": [IDS["pending"], IDS["shipped"]],
 }
 _REAL_CUSTOM_IDS = [IDS["custom"], IDS["other_custom"]]
+_REAL_CONSUMER_IDS = [IDS["consumer"], IDS["other_consumer"]]
 
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
-_SHADOWED = {"/v2/orders/count"}
-"""Paths that `/v2/orders/{id}` also matches (as the provider lays them out): `PUT
+_SHADOWED = {
+    "/v2/orders/count",
+    "/v2/consumers/count",
+    "/v2/consumers/{consumerId}/addresses/count",
+}
+"""Paths that a `.../{id}` path also matches (as the provider lays them out): `PUT
 /v2/orders/count` is a PUT of the order with id "count", a 404, not a 405."""
 
 
@@ -136,6 +143,8 @@ def flatmap_path_parameters(context: Any, path_parameters: dict[str, Any] | None
     name, real = ("id", _REAL_IDS.get(path)) if path in _REAL_IDS else ("", None)
     if "{client_custom_order_id}" in path:
         name, real = "client_custom_order_id", _REAL_CUSTOM_IDS
+    if "{consumerId}" in path:
+        name, real = "consumerId", _REAL_CONSUMER_IDS
     value = (path_parameters or {}).get(name)
     if real is None or not isinstance(value, str) or not _well_formed(name, value):
         return st.just(path_parameters)
@@ -146,7 +155,7 @@ def flatmap_path_parameters(context: Any, path_parameters: dict[str, Any] | None
 
 
 def _well_formed(name: str, value: str) -> bool:
-    if name == "id":
+    if name in {"id", "consumerId"}:
         return _UUID.fullmatch(value) is not None
     return bool(value)
 

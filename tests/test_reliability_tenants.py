@@ -20,6 +20,7 @@ import attrs
 import httpx
 import pytest
 from reliability_support import (
+    ADDRESS_BODY,
     drain,
     dump_store,
     order_body,
@@ -235,6 +236,75 @@ async def _update_consumer(t: Tenants) -> None:
     await not_found(t, "PUT", f"/v2/consumers/{t.ids['consumer']}", json={"first_name": "Eve"})
 
 
+async def _user(t: Tenants) -> None:
+    """Each token reads its own client's user."""
+    mine = (await t.a.get("/v2/authentication/user")).json()
+    theirs = (await t.b.get("/v2/authentication/user")).json()
+    assert theirs["client_id"] != mine["client_id"]
+    assert theirs["email"] == OTHER_EMAIL
+    CHECKED["cross_tenant"] += 1
+
+
+async def _count_fulfillments(t: Tenants) -> None:
+    await not_found(t, "GET", "/v2/fulfillments/count", params={"order_id": t.ids["shipped"]})
+    theirs = (await t.b.get("/v2/fulfillments/count")).json()
+    assert theirs == {"count": len(t.sim.list_fulfillments(None, OTHER_EMAIL))}
+
+
+async def _label(t: Tenants) -> None:
+    await not_found(t, "GET", f"/v2/fulfillments/{t.ids['fulfillment']}/label")
+
+
+async def _get_product(t: Tenants) -> None:
+    await not_found(t, "GET", f"/v2/products/{t.ids['product']}")
+
+
+async def _count_products(t: Tenants) -> None:
+    params = {"q": f"client_id:{t.sim.client_id(EMAIL)}"}
+    assert (await t.b.get("/v2/products/count", params=params)).json() == {"count": 0}
+    assert (await t.a.get("/v2/products/count", params=params)).json() == {"count": 12}
+    CHECKED["cross_tenant"] += 1
+
+
+async def _count_consumers(t: Tenants) -> None:
+    params = {"q": f"client_id:{t.sim.client_id(EMAIL)}"}
+    assert (await t.b.get("/v2/consumers/count", params=params)).json() == {"count": 0}
+    mine = (await t.a.get("/v2/consumers/count", params=params)).json()
+    assert mine == {"count": len(t.sim.list_consumers(EMAIL))}
+    CHECKED["cross_tenant"] += 1
+
+
+def _addresses(t: Tenants) -> str:
+    return f"/v2/consumers/{t.ids['consumer']}/addresses"
+
+
+async def _list_addresses(t: Tenants) -> None:
+    await not_found(t, "GET", _addresses(t))
+
+
+async def _count_addresses(t: Tenants) -> None:
+    await not_found(t, "GET", f"{_addresses(t)}/count")
+
+
+async def _create_address(t: Tenants) -> None:
+    await not_found(t, "POST", _addresses(t), json=ADDRESS_BODY)
+
+
+async def _get_address(t: Tenants) -> None:
+    await not_found(t, "GET", f"{_addresses(t)}/{t.ids['address']}")
+    mine = f"/v2/consumers/{t.ids['other_consumer']}/addresses/{t.ids['address']}"
+    assert (await t.b.get(mine)).status_code == 404  # another consumer's address
+    CHECKED["cross_tenant"] += 1
+
+
+async def _update_address(t: Tenants) -> None:
+    await not_found(t, "PUT", f"{_addresses(t)}/{t.ids['address']}", json=ADDRESS_BODY)
+
+
+async def _delete_address(t: Tenants) -> None:
+    await not_found(t, "DELETE", f"{_addresses(t)}/{t.ids['address']}")
+
+
 async def _transaction_logs(t: Tenants) -> None:
     params = {"filter[entity_id]": t.ids["pending"]}
     await not_found(t, "GET", "/v2/order-transaction-logs", params=params)
@@ -265,6 +335,7 @@ async def _refresh(t: Tenants) -> None:
 PROBES: dict[tuple[str, str], Probe] = {
     ("POST", "/v2/authentication/token"): _token,
     ("POST", "/v2/authentication/refresh-token"): _refresh,
+    ("GET", "/v2/authentication/user"): _user,
     ("POST", "/v2/orders"): _create_order,
     ("GET", "/v2/orders"): _list_orders,
     ("GET", "/v2/orders/count"): _count_orders,
@@ -274,12 +345,23 @@ PROBES: dict[tuple[str, str], Probe] = {
     ("DELETE", "/v2/orders/{id}"): _cancel_order,
     ("GET", "/v2/orders/{id}/fulfillments"): _order_fulfillments,
     ("GET", "/v2/fulfillments"): _list_fulfillments,
+    ("GET", "/v2/fulfillments/count"): _count_fulfillments,
     ("GET", "/v2/fulfillments/{id}"): _get_fulfillment,
+    ("GET", "/v2/fulfillments/{id}/label"): _label,
     ("GET", "/v2/products"): _products,
+    ("GET", "/v2/products/count"): _count_products,
+    ("GET", "/v2/products/{id}"): _get_product,
     ("POST", "/v2/consumers"): _create_consumer,
     ("GET", "/v2/consumers"): _list_consumers,
     ("GET", "/v2/consumers/{id}"): _get_consumer,
+    ("GET", "/v2/consumers/count"): _count_consumers,
     ("PUT", "/v2/consumers/{id}"): _update_consumer,
+    ("GET", "/v2/consumers/{consumerId}/addresses"): _list_addresses,
+    ("POST", "/v2/consumers/{consumerId}/addresses"): _create_address,
+    ("GET", "/v2/consumers/{consumerId}/addresses/count"): _count_addresses,
+    ("GET", "/v2/consumers/{consumerId}/addresses/{id}"): _get_address,
+    ("PUT", "/v2/consumers/{consumerId}/addresses/{id}"): _update_address,
+    ("DELETE", "/v2/consumers/{consumerId}/addresses/{id}"): _delete_address,
     ("GET", "/v2/order-transaction-logs"): _transaction_logs,
 }
 """How the second client tries each `/v2` route on the first client's things."""
@@ -415,13 +497,10 @@ BAD_HEADER_NAMES = [
 def concrete(path: str, ids: dict[str, str]) -> str:
     """A path template filled with the first client's real ids."""
     path = path.replace("{client_custom_order_id}", ids["custom"])
-    noun = (
-        "consumer"
-        if "consumers" in path
-        else "fulfillment"
-        if "fulfillments/" in path
-        else "pending"
-    )
+    path = path.replace("{consumerId}", ids["consumer"])
+    path = path.replace("/addresses/{id}", f"/addresses/{ids['address']}")
+    nouns = {"consumers": "consumer", "fulfillments/": "fulfillment", "products/": "product"}
+    noun = next((noun for part, noun in nouns.items() if part in path), "pending")
     return re.sub(r"\{\w+\}", ids[noun], path)
 
 
@@ -435,6 +514,8 @@ def request_for(method: str, path: str, t: Tokens) -> dict[str, Any]:
         bodies = {
             "/v2/orders": order_body(product),
             "/v2/orders/{id}": {"note": "n"},
+            "/v2/consumers/{consumerId}/addresses": ADDRESS_BODY,
+            "/v2/consumers/{consumerId}/addresses/{id}": ADDRESS_BODY,
         }
         kwargs["json"] = bodies.get(path, {"first_name": "A", "last_name": "B"})
     return kwargs

@@ -33,6 +33,7 @@ SPELT_ALIKE: dict[tuple[str, str], str] = {
     ("_address.py", "fail"): "okc-test trigger token",
     ("_address.py", "return"): "okc-test trigger token",
     ("_orders.py", "Pending"): "the provider's billing status of a new order",
+    ("_consumer_addresses.py", "return"): "the provider's address_type of a return address",
     ("http/_schemas.py", "Error"): "the OpenAPI component of an error response",
     ("http/_openapi.py", "Error"): "the OpenAPI component of an error response",
 }

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from simulator._collections import Collection, Kind
 from simulator._listing import (
     DEFAULT_LIMIT,
     EQUALITY_FILTERS,
@@ -24,6 +25,10 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
 _FILTER = re.compile(r"filter\[(?P<field>[a-z_]+)\](?:\[(?P<operator>[a-z]+)\])?")
+_COLLECTION_FILTER = re.compile(
+    r"filter\[(?P<field>[A-Za-z_][A-Za-z0-9_.]*)\](?:\[(?P<operator>[a-z]+)\])?"
+)
+"""Filters of the other collections also name nested fields: `filter[okcProduct.product_family]`."""
 _DIGITS = re.compile(r"[0-9]{1,18}")
 """ASCII digits only (`int()` also takes "٣" and `isdigit()` also "²"), and few of them."""
 _SHOWN_NAMES = 5
@@ -123,9 +128,18 @@ def order_filters(query: Query) -> dict[str, Any]:
 
     Repeated equality filters are combined: an order matches any of the values.
     """
+    return _filters(query, _FILTER)
+
+
+def collection_filters(query: Query) -> dict[str, Any]:
+    """`order_filters` for products, consumers, addresses and fulfillments (nested names too)."""
+    return _filters(query, _COLLECTION_FILTER)
+
+
+def _filters(query: Query, pattern: re.Pattern[str]) -> dict[str, Any]:
     filters: dict[str, Any] = {}
     for name, values in query.items():
-        match = _FILTER.fullmatch(name)
+        match = pattern.fullmatch(name)
         if match is None:
             continue
         field, operator = match["field"], match["operator"]
@@ -158,6 +172,79 @@ def order_filter_params() -> list[Param]:
         for operator in OPERATORS
     ]
     return params
+
+
+def collection_params(
+    collection: Collection, *, paged: bool, leave_out: frozenset[str] = frozenset()
+) -> list[Param]:
+    """The query parameters of a collection's list (`paged`) or count route.
+
+    Args:
+        collection: what is listed.
+        paged: whether the route takes `limit`, `cursor` and `sort_by` (lists, not counts).
+        leave_out: fields the route takes another way (the fulfillments' `order_id`).
+    """
+    noun = collection.name
+    params: list[Param] = []
+    if paged:
+        sortable = ", ".join(collection.names(sortable=True))
+        params += [
+            Param(
+                "limit",
+                f"Items per page, 1 to {MAX_LIMIT} (default {DEFAULT_LIMIT}).",
+                {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
+            ),
+            Param("cursor", "The `next_cursor` of the previous page, with the same parameters."),
+            Param(
+                "sort_by",
+                f"Sort by {sortable}; prefix `-` for descending. Default: oldest first.",
+                {"type": "string", "enum": _sort_values(collection)},
+            ),
+        ]
+    params.append(Param("q", Q_DESCRIPTION, {"type": "string", "minLength": 1, "maxLength": 500}))
+    for field in collection.fields:
+        if field.name in leave_out:
+            continue
+        if field.kind is Kind.INSTANT:
+            params += [
+                Param(
+                    f"filter[{field.name}][{operator}]",
+                    f"Only {noun} whose {field.name} is {_OPERATOR_WORDS[operator]} this "
+                    "ISO 8601 instant.",
+                    {"type": "string", "format": "date-time"},
+                )
+                for operator in OPERATORS
+            ]
+        else:
+            params.append(
+                Param(
+                    f"filter[{field.name}]",
+                    f"Only {noun} whose {field.name} is this value "
+                    "(several: comma-separated or repeated).",
+                    _FILTER_SCHEMAS[field.kind],
+                    repeatable=True,
+                )
+            )
+    return params
+
+
+def _sort_values(collection: Collection) -> list[str]:
+    names = collection.names(sortable=True)
+    return [*names, *(f"-{name}" for name in names)]
+
+
+Q_DESCRIPTION = (
+    'Query string terms, all of which must hold: `field:value` (or `field:"two words"`) '
+    "for a field equal to the value, any field a filter takes but dates; a bare word (or "
+    '`"a phrase"`) for text that appears, in any case, in the searched fields. '
+    "`client_id:<id>` (how internal users name a client): your own id changes nothing, "
+    "another's lists nothing."
+)
+_FILTER_SCHEMAS: dict[Kind, dict[str, Any]] = {
+    # Comma-separated values, none of them empty or only spaces (as the server reads them).
+    Kind.TEXT: {"type": "string", "pattern": r"^\s*[^,\s][^,]*(,\s*[^,\s][^,]*)*$"},
+    Kind.BOOLEAN: {"type": "string", "enum": ["true", "false"]},
+}
 
 
 _OPERATOR_WORDS = {

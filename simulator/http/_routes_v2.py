@@ -8,11 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from simulator._browse import Listed
+from simulator._collections import check_client_q
 from simulator._listing import DEFAULT_LIMIT, MAX_LIMIT
 from simulator.http._endpoints import Auth, Call, Operation, RawJson, Reply
 from simulator.http._errors import ApiError, Invalid, Problem, invalid
 from simulator.http._query import (
     Param,
+    collection_filters,
+    collection_params,
     order_filter_params,
     order_filters,
     page_limit,
@@ -116,54 +120,166 @@ def cancel_order(call: Call) -> Reply:
 
 
 def list_order_fulfillments(call: Call) -> Reply:
-    """GET /v2/orders/{id}/fulfillments."""
-    found = call.sim.list_fulfillments(call.path["id"], call.client)
-    return Reply(200, {"fulfillments": found})
+    """GET /v2/orders/{id}/fulfillments: one page of an order's fulfillments."""
+    return _page(call, "fulfillments", call.path["id"])
 
 
 def list_fulfillments(call: Call) -> Reply:
-    """GET /v2/fulfillments, optionally of one order."""
+    """GET /v2/fulfillments: one page, optionally of one order."""
+    return _page(call, "fulfillments", _fulfillments_order(call))
+
+
+def count_fulfillments(call: Call) -> Reply:
+    """GET /v2/fulfillments/count: with the list's filters."""
+    return _count(call, "fulfillments", _fulfillments_order(call))
+
+
+def _fulfillments_order(call: Call) -> str | None:
+    """The order whose fulfillments to list: `order_id` or `filter[order_id]`, or None."""
     given = {single(call.query, "order_id"), single(call.query, "filter[order_id]")} - {None}
     if len(given) > 1:
         raise ApiError(
             400, "bad_request", "'order_id' and 'filter[order_id]' name different orders."
         )
-    order_id = given.pop() if given else None
-    return Reply(200, {"fulfillments": call.sim.list_fulfillments(order_id, call.client)})
+    return given.pop() if given else None
 
 
 def get_fulfillment(call: Call) -> Reply:
     """GET /v2/fulfillments/{id}."""
+    _own_client(call, "fulfillment")
     return Reply(200, {"fulfillment": call.sim.get_fulfillment(call.path["id"], call.client)})
 
 
-# --- products, consumers, transaction logs ----------------------------------------------------
+def get_fulfillment_label(call: Call) -> Reply:
+    """GET /v2/fulfillments/{id}/label: a label URL that expires 15 simulated minutes later."""
+    _own_client(call, "fulfillment")
+    return Reply(200, call.sim.fulfillment_label(call.path["id"], call.client))
+
+
+# --- products, consumers, addresses, the user, transaction logs -------------------------------
+
+
+def get_user(call: Call) -> Reply:
+    """GET /v2/authentication/user: the user the access token was issued to."""
+    return Reply(200, call.sim.user(call.client))
 
 
 def list_products(call: Call) -> Reply:
-    """GET /v2/products: the client's seeded catalogue."""
-    return Reply(200, {"products": call.sim.list_products(call.client)})
+    """GET /v2/products: a page of the client's seeded catalogue."""
+    return _page(call, "products")
+
+
+def count_products(call: Call) -> Reply:
+    """GET /v2/products/count."""
+    return _count(call, "products")
+
+
+def get_product(call: Call) -> Reply:
+    """GET /v2/products/{id}."""
+    _own_client(call, "product")
+    return Reply(200, {"product": call.sim.get_product(call.path["id"], call.client)})
 
 
 def create_consumer(call: Call) -> Reply:
     """POST /v2/consumers."""
+    _own_client(call, "consumer")
     return Reply(201, {"consumer": call.sim.create_consumer(call.body, call.client)})
 
 
 def list_consumers(call: Call) -> Reply:
-    """GET /v2/consumers."""
-    return Reply(200, {"consumers": call.sim.list_consumers(call.client)})
+    """GET /v2/consumers: one page."""
+    return _page(call, "consumers")
+
+
+def count_consumers(call: Call) -> Reply:
+    """GET /v2/consumers/count."""
+    return _count(call, "consumers")
 
 
 def get_consumer(call: Call) -> Reply:
     """GET /v2/consumers/{id}."""
+    _own_client(call, "consumer")
     return Reply(200, {"consumer": call.sim.get_consumer(call.path["id"], call.client)})
 
 
 def update_consumer(call: Call) -> Reply:
     """PUT /v2/consumers/{id}."""
+    _own_client(call, "consumer")
     consumer = call.sim.update_consumer(call.path["id"], call.body, call.client)
     return Reply(200, {"consumer": consumer})
+
+
+def list_addresses(call: Call) -> Reply:
+    """GET /v2/consumers/{consumerId}/addresses: one page of a consumer's addresses."""
+    return _page(call, "addresses", call.path["consumerId"])
+
+
+def count_addresses(call: Call) -> Reply:
+    """GET /v2/consumers/{consumerId}/addresses/count."""
+    return _count(call, "addresses", call.path["consumerId"])
+
+
+def create_address(call: Call) -> Reply:
+    """POST /v2/consumers/{consumerId}/addresses."""
+    _own_client(call, "consumer")
+    address = call.sim.create_address(call.path["consumerId"], call.body, call.client)
+    return Reply(201, {"address": address})
+
+
+def get_address(call: Call) -> Reply:
+    """GET /v2/consumers/{consumerId}/addresses/{id}."""
+    _own_client(call, "address")
+    address = call.sim.get_address(call.path["consumerId"], call.path["id"], call.client)
+    return Reply(200, {"address": address})
+
+
+def update_address(call: Call) -> Reply:
+    """PUT /v2/consumers/{consumerId}/addresses/{id}."""
+    _own_client(call, "address")
+    path = call.path
+    address = call.sim.update_address(path["consumerId"], path["id"], call.body, call.client)
+    return Reply(200, {"address": address})
+
+
+def delete_address(call: Call) -> Reply:
+    """DELETE /v2/consumers/{consumerId}/addresses/{id}."""
+    _own_client(call, "address")
+    call.sim.delete_address(call.path["consumerId"], call.path["id"], call.client)
+    return Reply(204)
+
+
+def _page(call: Call, listed: str, scope: str | None = None) -> Reply:
+    """One page of a collection beside orders, from the route's query parameters."""
+    query = call.query
+    page = call.sim.list_page(
+        listed,
+        call.client,
+        scope=scope,
+        filters=_filters(call),
+        q=single(query, "q"),
+        sort_by=single(query, "sort_by"),
+        limit=page_limit(query),
+        cursor=single(query, "cursor"),
+    )
+    return Reply(200, page)
+
+
+def _count(call: Call, listed: str, scope: str | None = None) -> Reply:
+    count = call.sim.count_listed(
+        listed, call.client, scope=scope, filters=_filters(call), q=single(call.query, "q")
+    )
+    return Reply(200, {"count": count})
+
+
+def _filters(call: Call) -> dict[str, Any]:
+    filters = collection_filters(call.query)
+    filters.pop("order_id", None)  # the fulfillments' scope, read apart
+    return filters
+
+
+def _own_client(call: Call, noun: str) -> None:
+    """Check a single-resource route's `q` (internal users name a client with it)."""
+    check_client_q(single(call.query, "q"), call.client, noun)
 
 
 def list_transaction_logs(call: Call) -> Reply:
@@ -200,6 +316,32 @@ _LIMIT = Param(
 )
 _CURSOR = Param("cursor", "The `next_cursor` of the previous page, with the same filters.")
 _ORDER_ID = {"id": "order"}
+_CONSUMER_ID = {"consumerId": "consumer"}
+_ORDER_SCOPE = frozenset({"order_id"})
+_FULFILLMENTS_ORDER = (
+    Param("order_id", "Only this order's fulfillments.", {"type": "string", "format": "uuid"}),
+    Param("filter[order_id]", "Same as `order_id`.", {"type": "string", "format": "uuid"}),
+)
+_INTERNAL_Q = Param(
+    "q",
+    "For the provider's internal users, who name a client so: `client_id:<id>`. A client may "
+    "send its own id (nothing changes); another client's id reads as not found.",
+    {"type": "string", "pattern": "^client_id:[0-9a-f-]{36}$"},
+)
+_PAGING = (
+    "Oldest first unless `sort_by` says otherwise; `next_cursor` is null on the last page. "
+    "Paging is stable: every item that matched when the first page was asked for is listed, "
+    "however it changes meanwhile."
+)
+
+
+def _list_params(listed: Listed, leave_out: frozenset[str] = frozenset()) -> tuple[Param, ...]:
+    return tuple(collection_params(listed.collection, paged=True, leave_out=leave_out))
+
+
+def _count_params(listed: Listed, leave_out: frozenset[str] = frozenset()) -> tuple[Param, ...]:
+    return tuple(collection_params(listed.collection, paged=False, leave_out=leave_out))
+
 
 OPERATIONS: tuple[Operation, ...] = (
     Operation(
@@ -225,6 +367,16 @@ OPERATIONS: tuple[Operation, ...] = (
         "Token",
         Auth.NONE,
         body="RefreshRequest",
+    ),
+    Operation(
+        "GET",
+        "/v2/authentication/user",
+        get_user,
+        "Get the user the access token was issued to",
+        "Authentication",
+        200,
+        "User",
+        Auth.CLIENT,
     ),
     Operation(
         "POST",
@@ -321,9 +473,11 @@ OPERATIONS: tuple[Operation, ...] = (
         "List an order's fulfillments",
         "Fulfillments",
         200,
-        "FulfillmentList",
+        "FulfillmentPage",
         Auth.CLIENT,
+        query=_list_params(Listed.FULFILLMENTS, leave_out=_ORDER_SCOPE),
         ids=_ORDER_ID,
+        description=_PAGING,
     ),
     Operation(
         "GET",
@@ -332,12 +486,22 @@ OPERATIONS: tuple[Operation, ...] = (
         "List fulfillments",
         "Fulfillments",
         200,
-        "FulfillmentList",
+        "FulfillmentPage",
         Auth.CLIENT,
-        query=(
-            Param("order_id", "Only this order's fulfillments.", {"type": "string"}),
-            Param("filter[order_id]", "Same as `order_id`.", {"type": "string"}),
-        ),
+        query=(*_FULFILLMENTS_ORDER, *_list_params(Listed.FULFILLMENTS, leave_out=_ORDER_SCOPE)),
+        errors=(404,),
+        description=_PAGING,
+    ),
+    Operation(
+        "GET",
+        "/v2/fulfillments/count",
+        count_fulfillments,
+        "Count fulfillments",
+        "Fulfillments",
+        200,
+        "Count",
+        Auth.CLIENT,
+        query=(*_FULFILLMENTS_ORDER, *_count_params(Listed.FULFILLMENTS, leave_out=_ORDER_SCOPE)),
         errors=(404,),
     ),
     Operation(
@@ -349,8 +513,24 @@ OPERATIONS: tuple[Operation, ...] = (
         200,
         "FulfillmentEnvelope",
         Auth.CLIENT,
+        query=(_INTERNAL_Q,),
         ids={"id": "fulfillment"},
         inline=True,
+    ),
+    Operation(
+        "GET",
+        "/v2/fulfillments/{id}/label",
+        get_fulfillment_label,
+        "Get a fulfillment's signed label URL",
+        "Fulfillments",
+        200,
+        "Label",
+        Auth.CLIENT,
+        query=(_INTERNAL_Q,),
+        ids={"id": "fulfillment"},
+        description="The URL is signed at the simulated now and expires 900 simulated seconds "
+        "(15 minutes) later (`X-Amz-Date`, `X-Amz-Expires`); the same seed, fulfillment and "
+        "instant give the same URL.",
     ),
     Operation(
         "GET",
@@ -359,8 +539,34 @@ OPERATIONS: tuple[Operation, ...] = (
         "List the client's products",
         "Products",
         200,
-        "ProductList",
+        "ProductPage",
         Auth.CLIENT,
+        query=_list_params(Listed.PRODUCTS),
+        description=_PAGING,
+        inline=True,
+    ),
+    Operation(
+        "GET",
+        "/v2/products/count",
+        count_products,
+        "Count the client's products",
+        "Products",
+        200,
+        "Count",
+        Auth.CLIENT,
+        query=_count_params(Listed.PRODUCTS),
+    ),
+    Operation(
+        "GET",
+        "/v2/products/{id}",
+        get_product,
+        "Get a product",
+        "Products",
+        200,
+        "ProductEnvelope",
+        Auth.CLIENT,
+        query=(_INTERNAL_Q,),
+        ids={"id": "product"},
         inline=True,
     ),
     Operation(
@@ -372,7 +578,8 @@ OPERATIONS: tuple[Operation, ...] = (
         201,
         "ConsumerEnvelope",
         Auth.CLIENT,
-        body="ConsumerInput",
+        body="ConsumerCreate",
+        query=(_INTERNAL_Q,),
     ),
     Operation(
         "GET",
@@ -381,8 +588,21 @@ OPERATIONS: tuple[Operation, ...] = (
         "List consumers",
         "Consumers",
         200,
-        "ConsumerList",
+        "ConsumerPage",
         Auth.CLIENT,
+        query=_list_params(Listed.CONSUMERS),
+        description=_PAGING,
+    ),
+    Operation(
+        "GET",
+        "/v2/consumers/count",
+        count_consumers,
+        "Count consumers",
+        "Consumers",
+        200,
+        "Count",
+        Auth.CLIENT,
+        query=_count_params(Listed.CONSUMERS),
     ),
     Operation(
         "GET",
@@ -393,6 +613,7 @@ OPERATIONS: tuple[Operation, ...] = (
         200,
         "ConsumerEnvelope",
         Auth.CLIENT,
+        query=(_INTERNAL_Q,),
         ids={"id": "consumer"},
         inline=True,
     ),
@@ -406,7 +627,87 @@ OPERATIONS: tuple[Operation, ...] = (
         "ConsumerEnvelope",
         Auth.CLIENT,
         body="ConsumerInput",
+        query=(_INTERNAL_Q,),
         ids={"id": "consumer"},
+    ),
+    Operation(
+        "GET",
+        "/v2/consumers/{consumerId}/addresses",
+        list_addresses,
+        "List a consumer's addresses",
+        "Consumers",
+        200,
+        "AddressPage",
+        Auth.CLIENT,
+        query=_list_params(Listed.ADDRESSES),
+        ids=_CONSUMER_ID,
+        description=_PAGING,
+    ),
+    Operation(
+        "POST",
+        "/v2/consumers/{consumerId}/addresses",
+        create_address,
+        "Save an address for a consumer",
+        "Consumers",
+        201,
+        "AddressEnvelope",
+        Auth.CLIENT,
+        body="AddressInput",
+        query=(_INTERNAL_Q,),
+        ids=_CONSUMER_ID,
+        description="A consumer's first address is its default unless `is_default` is false; "
+        "a new default makes the others not the default.",
+    ),
+    Operation(
+        "GET",
+        "/v2/consumers/{consumerId}/addresses/count",
+        count_addresses,
+        "Count a consumer's addresses",
+        "Consumers",
+        200,
+        "Count",
+        Auth.CLIENT,
+        query=_count_params(Listed.ADDRESSES),
+        ids=_CONSUMER_ID,
+    ),
+    Operation(
+        "GET",
+        "/v2/consumers/{consumerId}/addresses/{id}",
+        get_address,
+        "Get one of a consumer's addresses",
+        "Consumers",
+        200,
+        "AddressEnvelope",
+        Auth.CLIENT,
+        query=(_INTERNAL_Q,),
+        ids={**_CONSUMER_ID, "id": "address"},
+    ),
+    Operation(
+        "PUT",
+        "/v2/consumers/{consumerId}/addresses/{id}",
+        update_address,
+        "Update one of a consumer's addresses",
+        "Consumers",
+        200,
+        "AddressEnvelope",
+        Auth.CLIENT,
+        body="AddressInput",
+        query=(_INTERNAL_Q,),
+        ids={**_CONSUMER_ID, "id": "address"},
+        description="Send `address1`, `city` and `country_name` with any other changes; "
+        "`null` clears `province_name` or `postal_code`.",
+    ),
+    Operation(
+        "DELETE",
+        "/v2/consumers/{consumerId}/addresses/{id}",
+        delete_address,
+        "Delete one of a consumer's addresses",
+        "Consumers",
+        204,
+        None,
+        Auth.CLIENT,
+        query=(_INTERNAL_Q,),
+        ids={**_CONSUMER_ID, "id": "address"},
     ),
     Operation(
         "GET",

@@ -8,7 +8,11 @@ from __future__ import annotations
 from typing import Any
 
 from lifecycle._status import OrderStatus
+from lifecycle._validation import FORMATS
 from simulator._clock import MAX_SPEED
+from simulator._consumer_addresses import ADDRESS_TYPES, CLEARABLE
+from simulator._consumer_addresses import REQUIRED as REQUIRED_ADDRESS
+from simulator._consumer_addresses import TEXT_LIMITS as ADDRESS_LIMITS
 from simulator.http._advice import KINDS as ADVICE_KINDS
 
 Schema = dict[str, Any]
@@ -54,14 +58,16 @@ def array(items: Schema) -> Schema:
 ORDER_STATUSES = tuple(status.value for status in OrderStatus)
 
 _CONSUMER = open_object(
-    ("id", "client_id", "created_at", "updated_at"),
+    ("id", "client_id", "crm_account_id", "crm_id", "created_at", "updated_at"),
     id=UUID,
     client_id=UUID,
-    email=nullable(TEXT),
-    first_name=nullable(TEXT),
-    last_name=nullable(TEXT),
-    phone_number=nullable(TEXT),
-    client_custom_consumer_id=nullable(TEXT),
+    email=TEXT,
+    first_name=TEXT,
+    last_name=TEXT,
+    phone_number=TEXT,
+    client_custom_consumer_id=TEXT,
+    crm_account_id=TEXT,
+    crm_id=TEXT,
     created_at=INSTANT,
     updated_at=INSTANT,
 )
@@ -106,37 +112,212 @@ _ORDER = open_object(
 )
 
 _TRACKING = open_object(
-    (),
-    shipping_carrier=nullable(TEXT),
-    shipping_method=nullable(TEXT),
-    tracking_number=nullable(TEXT),
-    tracking_url=nullable(TEXT),
+    ("shipping_carrier", "shipping_method", "tracking_number", "tracking_url"),
+    shipping_carrier=TEXT,
+    shipping_method=TEXT,
+    tracking_number=TEXT,
+    tracking_url=TEXT,
+)
+
+_FULFILLMENT_LINE = open_object(
+    ("id", "order_id", "fulfillment_id"),
+    id=UUID,
+    order_id=UUID,
+    fulfillment_id=UUID,
+    name=TEXT,
+    supplement_pack_name=TEXT,
+    physician_name=TEXT,
+    duration=INTEGER,
+    total=NUMBER,
+    unit_price=NUMBER,
+    client_custom_order_line_id=TEXT,
+    is_priority_shipping=BOOLEAN,
 )
 
 _FULFILLMENT = open_object(
-    ("id", "order_id", "created_at", "updated_at"),
+    (
+        "id",
+        "order_id",
+        "status_id",
+        "delivery_date",
+        "pickup_date",
+        "tracking_info",
+        "shipment_order_id",
+        "shipment_order_number",
+        "label_url",
+        "shipper_okc_product_id",
+        "shipping_net_charge",
+        "shipping_charge_model",
+        "weight",
+        "external_fulfillment_id",
+        "order_lines",
+        "crm_id",
+        "created_at",
+        "updated_at",
+    ),
     id=UUID,
     order_id=UUID,
-    consumer_id=nullable(UUID),
-    tracking_info=nullable(ref("TrackingInfo")),
-    pickup_date=nullable(INSTANT),
-    delivery_date=nullable(INSTANT),
+    consumer_id=UUID,
+    status_id={
+        **UUID,
+        "description": "Shipped, Delivered or Returned: see the conformance page's table.",
+    },
+    delivery_date={**INSTANT, "description": "Expected until delivered, then actual."},
+    pickup_date=INSTANT,
+    tracking_info=ref("TrackingInfo"),
+    shipment_order_id=TEXT,
+    shipment_order_number=TEXT,
+    label_url={**nullable(TEXT), "description": "Null: ask `GET /v2/fulfillments/{id}/label`."},
+    shipper_okc_product_id=UUID,
+    shipping_net_charge=NUMBER,
+    shipping_charge_model=TEXT,
+    weight=NUMBER,
+    external_fulfillment_id=nullable(TEXT),
+    order_lines=array(_FULFILLMENT_LINE),
+    crm_id=TEXT,
     created_at=INSTANT,
     updated_at=INSTANT,
 )
 
+_OKC_PRODUCT = open_object(
+    ("id", "product_family", "supplement_category"),
+    id=UUID,
+    product_family=TEXT,
+    supplement_category=TEXT,
+)
+
 _PRODUCT = open_object(
-    ("id", "client_id", "name"),
+    (
+        "id",
+        "client_id",
+        "okc_product_id",
+        "product_line_id",
+        "client_custom_product_id",
+        "client_sku",
+        "client_upc",
+        "name",
+        "product_name",
+        "active",
+        "price_per_pill",
+        "price_per_unit",
+        "serving_size",
+        "time_of_administration",
+        "product_assembly_type",
+        "is_standalone_kit",
+        "crm_id",
+        "okc_product",
+        "created_at",
+        "updated_at",
+    ),
     id=UUID,
     client_id=UUID,
+    okc_product_id=UUID,
+    product_line_id=UUID,
+    client_custom_product_id=TEXT,
+    client_sku=TEXT,
+    client_upc={"type": "string", "pattern": "^[0-9]{12}$"},
     name=TEXT,
-    client_custom_product_id=nullable(TEXT),
-    client_sku=nullable(TEXT),
+    product_name={"type": "string", "maxLength": 27},
     active=BOOLEAN,
-    price_per_pill=nullable(NUMBER),
-    serving_size=nullable(INTEGER),
-    time_of_administration=nullable(TEXT),
+    price_per_pill=NUMBER,
+    price_per_unit=NUMBER,
+    serving_size=INTEGER,
+    time_of_administration=TEXT,
+    product_assembly_type={"type": "string", "enum": ["PRODUCT", "ASSEMBLY", "SET"]},
+    is_standalone_kit=BOOLEAN,
+    crm_id=TEXT,
+    okc_product=_OKC_PRODUCT,
+    created_at=INSTANT,
+    updated_at=INSTANT,
 )
+
+_CONSUMER_ADDRESS = open_object(
+    ("id", "consumer_id", "is_default", "address_type", "address1", "city", "country_name"),
+    id=UUID,
+    consumer_id=UUID,
+    is_default=BOOLEAN,
+    address_type={"type": "string", "enum": list(ADDRESS_TYPES)},
+    addressed_to=TEXT,
+    address1=TEXT,
+    address2=TEXT,
+    city=TEXT,
+    province_name=TEXT,
+    province_code=TEXT,
+    country_name=TEXT,
+    country_code=TEXT,
+    postal_code=TEXT,
+    phone_number=TEXT,
+    created_at=INSTANT,
+    updated_at=INSTANT,
+)
+
+
+_EMAIL_PATTERN = f"^{FORMATS['email'][0].pattern}$"
+PHONE_PATTERN = f"^{FORMATS['phone'][0].pattern}$"
+
+
+def _address_text(name: str) -> Schema:
+    """A text field of an address request: 1 to its most characters, not only spaces."""
+    return {"type": "string", "minLength": 1, "maxLength": ADDRESS_LIMITS[name], "pattern": r"\S"}
+
+
+_ADDRESS_INPUT = closed(
+    REQUIRED_ADDRESS,
+    is_default=BOOLEAN,
+    address_type={"type": "string", "enum": list(ADDRESS_TYPES)},
+    **{
+        name: nullable(_address_text(name)) if name in CLEARABLE else _address_text(name)
+        for name in ADDRESS_LIMITS
+        if name != "phone_number"
+    },
+    phone_number={**_address_text("phone_number"), "pattern": PHONE_PATTERN},
+)
+
+_CONSUMER_FIELDS: dict[str, Schema] = {
+    "email": {"type": "string", "maxLength": 100, "pattern": _EMAIL_PATTERN},
+    "first_name": {"type": "string", "maxLength": 100},
+    "last_name": {"type": "string", "maxLength": 100},
+    "phone_number": {
+        **nullable({"type": "string", "maxLength": 15, "pattern": PHONE_PATTERN}),
+        "description": "null clears it.",
+    },
+    "client_custom_consumer_id": {**nullable(TEXT), "description": "null clears it."},
+}
+
+_USER = closed(
+    (
+        "id",
+        "client_id",
+        "user_type",
+        "name",
+        "username",
+        "email",
+        "locale",
+        "roles",
+        "phone_number",
+        "last_login",
+        "created_at",
+        "updated_at",
+    ),
+    id=UUID,
+    client_id=UUID,
+    user_type={"type": "string", "enum": ["client", "internal"]},
+    name=TEXT,
+    username=UUID,
+    email=TEXT,
+    locale=TEXT,
+    roles=array(TEXT),
+    phone_number=nullable(TEXT),
+    last_login=nullable(INSTANT),
+    created_at=INSTANT,
+    updated_at=INSTANT,
+)
+
+
+def _page_of(name: str, item: str) -> Schema:
+    """A list route's body: one page of items and the next page's cursor."""
+    return closed((name, "next_cursor"), **{name: array(ref(item))}, next_cursor=nullable(TEXT))
+
 
 _TRANSACTION = open_object(
     ("id", "column_name", "old_data", "new_data", "event_type", "done_by", "client_id"),
@@ -337,19 +518,23 @@ SCHEMAS: dict[str, Schema] = {
     "TrackingInfo": _TRACKING,
     "Fulfillment": _FULFILLMENT,
     "FulfillmentEnvelope": closed(("fulfillment",), fulfillment=ref("Fulfillment")),
-    "FulfillmentList": closed(("fulfillments",), fulfillments=array(ref("Fulfillment"))),
-    "Product": _PRODUCT,
-    "ProductList": closed(("products",), products=array(ref("Product"))),
-    "ConsumerInput": closed(
-        (),
-        email=nullable(TEXT),
-        first_name=nullable(TEXT),
-        last_name=nullable(TEXT),
-        phone_number=nullable(TEXT),
-        client_custom_consumer_id=nullable(TEXT),
+    "FulfillmentPage": _page_of("fulfillments", "Fulfillment"),
+    "Label": closed(
+        ("label_url",),
+        label_url={**TEXT, "description": "Expires 900 simulated seconds after `X-Amz-Date`."},
     ),
+    "Product": _PRODUCT,
+    "ProductEnvelope": closed(("product",), product=ref("Product")),
+    "ProductPage": _page_of("products", "Product"),
+    "ConsumerCreate": closed(("first_name", "last_name"), **_CONSUMER_FIELDS),
+    "ConsumerInput": closed((), **_CONSUMER_FIELDS),
     "ConsumerEnvelope": closed(("consumer",), consumer=ref("Consumer")),
-    "ConsumerList": closed(("consumers",), consumers=array(ref("Consumer"))),
+    "ConsumerPage": _page_of("consumers", "Consumer"),
+    "ConsumerAddress": _CONSUMER_ADDRESS,
+    "AddressInput": _ADDRESS_INPUT,
+    "AddressEnvelope": closed(("address",), address=ref("ConsumerAddress")),
+    "AddressPage": _page_of("addresses", "ConsumerAddress"),
+    "User": _USER,
     "Transaction": _TRANSACTION,
     "TransactionList": closed(("transactions",), transactions=array(ref("Transaction"))),
     "ClockState": closed(

@@ -9,7 +9,15 @@ from lifecycle._errors import UpdateRejected, Violation, ViolationCode
 from lifecycle._status import OrderStatus
 from lifecycle._table import CREATION, Event, actor_of
 from lifecycle._validation import validate_create, validate_update
-from simulator import _catalogue, _changes, _consumers, _moves, _orders, _rows
+from simulator import (
+    _catalogue,
+    _changes,
+    _consumers,
+    _moves,
+    _order_lifecycle,
+    _orders,
+    _rows,
+)
 from simulator._address import Trigger, TriggerKind, validate_address
 from simulator._operations import encode_trigger, parse_trigger
 from simulator._timefmt import iso
@@ -59,14 +67,13 @@ def create(world: World, payload: object, client: str | None) -> dict[str, Any]:
                 "name": f"OR-{10000 + ids.last('order')}",
                 "source": valid.source,
                 "order_type": valid.order_type,
-                "consumer": consumer,
+                "consumer": _orders.embedded_consumer(consumer),
                 "shipping_address": address,
                 "order_lines": _orders.build_lines(order_id, valid.order_lines, ids.issue, prices),
                 "created_at": stamp,
                 "submission_date": stamp,
                 "created_by": client_id,
                 "updated_by": client_id,
-                "billing_status": _orders.INITIAL_BILLING_STATUS,
             }
         )
         _orders.price_order(doc)
@@ -102,7 +109,9 @@ def update(world: World, order_id: str, payload: object, client: str | None) -> 
         # An unknown consumer cannot be looked up; the other fields are still checked.
         wanted = {k: v for k, v in valid.changes.items() if k != "consumer" or not unknown}
         changes = _new_values(world, conn, row, wanted, prices=prices, now=now)
-        doc = {**row.doc, **{key: new for key, (_old, new) in changes.items()}}
+        doc = _orders.settle(
+            "Order", {**row.doc, **{key: new for key, (_old, new) in changes.items()}}
+        )
         trigger = (
             _trigger(world, doc.get("note"), doc["shipping_address"], problems)
             if "note" in changes or "shipping_address" in changes
@@ -124,7 +133,7 @@ def update(world: World, order_id: str, payload: object, client: str | None) -> 
         released = status is not row.status and status is OrderStatus.PENDING
         stored = _stored_trigger(trigger)
         _rows.save(conn, row.seq, doc, status, now=now, trigger=stored, released=released)
-    return _orders.overlay(doc, status, iso(now))
+    return _order_lifecycle.overlay(doc, status, iso(now), row.lifecycle)
 
 
 def _log(
@@ -177,7 +186,7 @@ def _new_values(  # noqa: PLR0913 - the world, the order, and the update's value
         if key == "shipping_address":
             new: Any = _orders.shipping_address(value)
         elif key == "consumer":
-            new = _order_consumer(world, conn, row.client_id, value, now)
+            new = _orders.embedded_consumer(_order_consumer(world, conn, row.client_id, value, now))
         elif key == "order_lines":
             new, unknown = _orders.merge_lines(
                 row.id, old or [], value, _id_maker(world, conn), prices

@@ -1,0 +1,151 @@
+"""An order's lifecycle fields (batch, billing, line status ...), derived on read from its events.
+
+No event rewrites a stored document: the nightly batch moves a million orders in bulk SQL. What
+an event sets is read back from the rows it already writes (`orders.accepted_at`, the `accept`
+rows of `order_log`, `batches`, `fulfillments`); `EVENT_SETS` says which event sets what.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from lifecycle._status import OrderStatus
+from lifecycle._table import CREATION, DEST, TRANSITIONS, Event
+from simulator import _orders
+from simulator._timefmt import from_micros
+
+if TYPE_CHECKING:
+    import sqlite3
+
+INITIAL_BILLING = _orders.INITIAL_BILLING_STATUS
+SUBMITTED_BILLING = "Submitted"
+"""An accepted order's `billing_status`: the batch submitted it for billing."""
+COMPLETED_BILLING = "Completed"
+"""A shipped order's `billing_status`: billed and sent."""
+
+
+def _reachable(start: OrderStatus) -> frozenset[OrderStatus]:
+    """`start` and every status the table can move an order to from it."""
+    found = {start}
+    frontier = [start]
+    while frontier:
+        source = frontier.pop()
+        for (status, _event), dest in DEST.items():
+            if status is source and dest not in found:
+                found.add(dest)
+                frontier.append(dest)
+    return frozenset(found)
+
+
+SHIPPED_ON: frozenset[OrderStatus] = _reachable(DEST[OrderStatus.IN_PRODUCTION, Event.SHIP])
+"""The statuses of an order that has shipped: where `ship` leads, and on from there."""
+ACCEPTED_ON: frozenset[OrderStatus] = _reachable(DEST[OrderStatus.PENDING, Event.ACCEPT])
+"""The statuses an accepted order can be in (an OKC hold and release lead back to Pending)."""
+
+_EXTRA_SETS: dict[Event, dict[str, str]] = {
+    CREATION.event: {
+        "billing_status": INITIAL_BILLING,
+        "submission_date": "the creation time (also its created_at)",
+        "order_lines[].status": "null",
+    },
+    Event.ACCEPT: {
+        "batch_id": "the accepting batch's id",
+        "batch_ids": "every accepting batch's id, comma-separated, oldest first",
+        "billing_status": SUBMITTED_BILLING,
+        "order_lines[].batch_id": "the accepting batch's id",
+        "order_lines[].order_acceptance_date": "the batch's date (UTC)",
+    },
+    Event.SHIP: {
+        "billing_status": COMPLETED_BILLING,
+        "order_lines[].fulfillment_id": "the new fulfillment's id",
+    },
+}
+
+
+def _event_sets() -> dict[Event, dict[str, str]]:
+    """What each event sets, from the transition table plus the events' own fields."""
+    table: dict[Event, dict[str, str]] = {CREATION.event: {"status": "Pending or On Hold"}}
+    table[CREATION.event] |= _EXTRA_SETS[CREATION.event]
+    for row in TRANSITIONS:
+        sets: dict[str, str] = {}
+        if row.dest is not None:
+            sets["status"] = row.dest.value
+            sets["state"] = _orders.STATE_OF[row.dest.value]
+            if row.event is Event.ACCEPT or row.sources & ACCEPTED_ON - {OrderStatus.PENDING}:
+                sets["order_lines[].status"] = f"{row.dest.value} (once accepted)"
+        else:
+            sets["fields the client sent"] = "as sent"
+        table[row.event] = sets | _EXTRA_SETS.get(row.event, {})
+    return table
+
+
+EVENT_SETS: dict[Event, dict[str, str]] = _event_sets()
+"""Which event sets which order field, and to what: the table of docs/conformance.md."""
+
+
+@attrs.frozen
+class Lifecycle:
+    """What an accepted order's events set, read back from the store."""
+
+    batch_ids: tuple[str, ...]
+    """The ids of the batches that accepted the order, oldest first."""
+    accepted_at: int
+    """When the last of them did (microseconds)."""
+    fulfillment_id: str | None
+    """Its newest fulfillment, once it has shipped."""
+
+
+_BATCHES_SQL = (
+    "SELECT b.id FROM order_log l JOIN batches b ON b.at = l.at "
+    "WHERE l.order_seq = ? AND l.event = ? ORDER BY l.seq"
+)
+_FULFILLMENT_SQL = "SELECT id FROM fulfillments WHERE order_seq = ? ORDER BY seq DESC LIMIT 1"
+
+
+def fetch(conn: sqlite3.Connection, seq: int, accepted_at: int) -> Lifecycle:
+    """An accepted order's lifecycle facts; the caller holds the store's lock."""
+    batch_ids = tuple(
+        batch_id for (batch_id,) in conn.execute(_BATCHES_SQL, (seq, Event.ACCEPT.value))
+    )
+    found = conn.execute(_FULFILLMENT_SQL, (seq,)).fetchone()
+    return Lifecycle(batch_ids, accepted_at, None if found is None else str(found[0]))
+
+
+def billing_status(status: OrderStatus, lifecycle: Lifecycle | None) -> str:
+    """The order's `billing_status`: Pending, Submitted once accepted, Completed once shipped."""
+    if lifecycle is None:
+        return INITIAL_BILLING
+    return COMPLETED_BILLING if status in SHIPPED_ON else SUBMITTED_BILLING
+
+
+def order_fields(lifecycle: Lifecycle) -> dict[str, str]:
+    """The order-level batch fields of an accepted order (none if no batch row names it)."""
+    if not lifecycle.batch_ids:
+        return {}
+    return {"batch_id": lifecycle.batch_ids[-1], "batch_ids": ",".join(lifecycle.batch_ids)}
+
+
+def lay_lines(doc: dict[str, Any], status: OrderStatus, lifecycle: Lifecycle) -> None:
+    """Lay an accepted order's line fields over its decoded lines."""
+    date = from_micros(lifecycle.accepted_at).date().isoformat()
+    batch = lifecycle.batch_ids[-1] if lifecycle.batch_ids else None
+    for line in doc.get("order_lines", ()):
+        line["status"] = status.value
+        line["order_acceptance_date"] = date
+        if batch is not None:
+            line["batch_id"] = batch
+        if lifecycle.fulfillment_id is not None and status in SHIPPED_ON:
+            line["fulfillment_id"] = lifecycle.fulfillment_id
+
+
+def overlay(
+    doc: dict[str, Any], status: OrderStatus, updated_at: str, lifecycle: Lifecycle | None
+) -> dict[str, Any]:
+    """Lay the columns and, once accepted, the lifecycle fields over a stored document."""
+    _orders.overlay(doc, status, updated_at, billing_status(status, lifecycle))
+    if lifecycle is not None:
+        doc.update(order_fields(lifecycle))
+        lay_lines(doc, status, lifecycle)
+    return doc

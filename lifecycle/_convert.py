@@ -306,7 +306,7 @@ def _register_classes(conv: JsonConverter) -> None:
 
 def _unstructure_attrs(conv: JsonConverter, cls: type) -> Callable[[Any], dict[str, Any]]:
     """Write `cls` with its fields in order, leaving out what `NULL_RULE` says to leave out."""
-    inner = make_dict_unstructure_fn(cls, conv)
+    inner: Callable[[Any], dict[str, Any]] = make_dict_unstructure_fn(cls, conv)
     rules = NULL_RULE.get(cls.__name__, {})
     left_out = tuple(name for name, rule in rules.items() if rule.value is not Absent.NULL)
     if not left_out:

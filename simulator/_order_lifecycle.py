@@ -113,9 +113,9 @@ def fetch(conn: sqlite3.Connection, seq: int, accepted_at: int) -> Lifecycle:
     return Lifecycle(batch_ids, accepted_at, None if found is None else str(found[0]))
 
 
-def billing_status(status: OrderStatus, lifecycle: Lifecycle | None) -> str:
+def billing_status(status: OrderStatus, *, accepted: bool) -> str:
     """The order's `billing_status`: Pending, Submitted once accepted, Completed once shipped."""
-    if lifecycle is None:
+    if not accepted:
         return INITIAL_BILLING
     return COMPLETED_BILLING if status in SHIPPED_ON else SUBMITTED_BILLING
 
@@ -144,7 +144,8 @@ def overlay(
     doc: dict[str, Any], status: OrderStatus, updated_at: str, lifecycle: Lifecycle | None
 ) -> dict[str, Any]:
     """Lay the columns and, once accepted, the lifecycle fields over a stored document."""
-    _orders.overlay(doc, status, updated_at, billing_status(status, lifecycle))
+    billing = billing_status(status, accepted=lifecycle is not None)
+    _orders.overlay(doc, status, updated_at, billing)
     if lifecycle is not None:
         doc.update(order_fields(lifecycle))
         lay_lines(doc, status, lifecycle)

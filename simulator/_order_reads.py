@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from simulator import _changes, _fulfillments, _paging, _rows
-from simulator._listing import check_limit, parse_filters
+from simulator._listing import check_limit, order_query
 from simulator._timefmt import from_micros, to_micros
 
 if TYPE_CHECKING:
@@ -39,32 +39,37 @@ def order_row_by_custom_id(world: World, custom_id: str, client: str | None) -> 
         return _rows.by_custom_id(world.store.conn, custom_id, world.client(client))
 
 
-def count(world: World, filters: Mapping[str, Any] | None, client: str | None) -> int:
-    """How many of the client's orders match the filters now.
+def count(
+    world: World, filters: Mapping[str, Any] | None, client: str | None, q: str | None = None
+) -> int:
+    """How many of the client's orders match the filters and `q` now.
 
     Raises:
-        BadRequest: a bad filter.
+        BadRequest: a bad filter or `q`.
     """
     with world.reading:
         client_id = world.client(client)
-        return _rows.count(world.store.conn, client_id, parse_filters(filters))
+        return _rows.count(world.store.conn, client_id, order_query(filters, q))
 
 
-def page(
+def page(  # noqa: PLR0913 - the list's filters, page, client, and its `sort_by` and `q`
     world: World,
     filters: Mapping[str, Any] | None,
     limit: int,
     cursor: str | None,
     client: str | None,
+    *,
+    sort_by: str | None = None,
+    q: str | None = None,
 ) -> tuple[list[OrderRow], str | None]:
     """One page's rows (documents not decoded yet) and the next page's cursor.
 
     Raises:
-        BadRequest: a bad filter, limit or cursor.
+        BadRequest: a bad filter, limit, cursor, `sort_by` or `q`.
     """
     with world.reading:
         client_id = world.client(client)
-        query = parse_filters(filters)
+        query = order_query(filters, q, sort_by)
         limit = check_limit(limit)
         conn = world.store.conn
         if cursor is None:

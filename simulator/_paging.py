@@ -19,8 +19,11 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from lifecycle._status import OrderStatus
+from lifecycle._table import Event
 from simulator import _changes, _rows
 from simulator._errors import BadRequest
+from simulator._order_lifecycle import billing_status
 
 if TYPE_CHECKING:
     import sqlite3
@@ -167,26 +170,30 @@ def matching(
     """Up to `count` orders after the cursor that matched the filters at the cursor's moment.
 
     Orders unchanged since then are judged by their columns in SQL; the few changed since
-    are judged by their values back then, read from the log. The two are merged by `seq`.
+    are judged by their values back then, read from the log. The two are merged by `seq`,
+    newest first when the query says so (`after` 0 then means "from the newest").
     """
+    low, high = state.after, state.newest_order
+    if query.descending:
+        low, high = 0, (state.after - 1 if state.after else state.newest_order)
     changed = _values_then(conn, state)
     then = sorted(
-        seq
-        for seq, values in changed.items()
-        if state.after < seq <= state.newest_order and query.matches(values)
+        (seq for seq, values in changed.items() if low < seq <= high and query.matches(values)),
+        reverse=query.descending,
     )
     where, params = query.where()
     current = conn.execute(
         f"SELECT {_rows.ORDER_COLUMNS} FROM orders "  # noqa: S608 - fixed columns, bound values
-        f"WHERE client_id = ? AND seq > ? AND seq <= ? AND {where} ORDER BY seq",
-        [state.client_id, state.after, state.newest_order, *params],
+        f"WHERE client_id = ? AND seq > ? AND seq <= ? AND {where} "
+        f"ORDER BY seq{' DESC' if query.descending else ''}",
+        [state.client_id, low, high, *params],
     )
     emitted = 0
     past = iter(then)
     next_past = next(past, None)
     for raw in current:
         seq = raw[0]
-        while next_past is not None and next_past < seq:
+        while next_past is not None and (next_past > seq if query.descending else next_past < seq):
             if emitted >= count:
                 return
             yield _rows.by_seq(conn, next_past)
@@ -207,19 +214,23 @@ def matching(
 def _values_then(conn: sqlite3.Connection, state: Cursor) -> dict[int, dict[str, Any]]:
     """For the client's orders changed since the cursor's moment: their filterable values then.
 
-    Only `status` and `updated_at` ever change after creation; the first log row after the
-    moment holds the old `updated_at`, the first status row the old status.
+    Only `status`, `updated_at` and whether a batch accepted the order change after creation;
+    the first log row after the moment holds the old `updated_at`, the first status row the
+    old status, and an accept row after it says the order may not have been accepted then.
     """
     values: dict[int, dict[str, Any]] = {}
     rows = conn.execute(
         "SELECT o.seq, o.status, o.name, o.source, o.client_custom_order_id, o.created_at, "
-        "o.updated_at, l.column_name, l.old_data, l.prev_updated_at "
+        "o.updated_at, o.accepted_at, l.column_name, l.old_data, l.prev_updated_at, l.event "
         "FROM order_log l JOIN orders o ON o.seq = l.order_seq "
         "WHERE o.client_id = ? AND l.seq > ? ORDER BY l.seq",
         (state.client_id, state.as_of_log),
     )
     status_seen: set[int] = set()
-    for seq, status, name, source, custom, created, updated, column, old, prev in rows:
+    accepted_since: set[int] = set()
+    accepted: dict[int, bool] = {}
+    for seq, status, name, source, custom, created, updated, accepted_at, *change in rows:
+        column, old, prev, event = change
         entry = values.get(seq)
         if entry is None:
             entry = values[seq] = {
@@ -230,7 +241,25 @@ def _values_then(conn: sqlite3.Connection, state: Cursor) -> dict[int, dict[str,
                 "created_at": created,
                 "updated_at": updated if prev is None else prev,
             }
+            accepted[seq] = accepted_at is not None
         if column == "status" and seq not in status_seen:
             entry["status"] = old
             status_seen.add(seq)
+        if event == _ACCEPT:
+            accepted_since.add(seq)
+    for seq in accepted_since:
+        accepted[seq] = (
+            conn.execute(_ACCEPTED_BEFORE_SQL, (seq, _ACCEPT, state.as_of_log)).fetchone()
+            is not None
+        )
+    for seq, entry in values.items():
+        status = entry["status"]  # None for an order created since (never listed)
+        if status is not None:
+            entry["billing_status"] = billing_status(OrderStatus(status), accepted=accepted[seq])
     return values
+
+
+_ACCEPT = Event.ACCEPT.value
+_ACCEPTED_BEFORE_SQL = (
+    "SELECT 1 FROM order_log WHERE order_seq = ? AND event = ? AND seq <= ? LIMIT 1"
+)

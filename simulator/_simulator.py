@@ -403,21 +403,27 @@ class Simulator:
         return self.update_order(order_id, {"status": OrderStatus.CANCELED_BY_CLIENT.value}, client)
 
     def count_orders(
-        self, filters: Mapping[str, Any] | None = None, client: str | None = None
+        self,
+        filters: Mapping[str, Any] | None = None,
+        client: str | None = None,
+        q: str | None = None,
     ) -> int:
-        """How many of the client's orders match the filters now.
+        """How many of the client's orders match the filters (and `q`'s terms) now.
 
         Raises:
-            BadRequest: a bad filter.
+            BadRequest: a bad filter or `q`.
         """
-        return _order_reads.count(self._world, filters, client)
+        return _order_reads.count(self._world, filters, client, q)
 
-    def list_orders(
+    def list_orders(  # noqa: PLR0913 - the provider's list parameters, the last two keyword-only
         self,
         filters: Mapping[str, Any] | None = None,
         limit: int = DEFAULT_LIMIT,
         cursor: str | None = None,
         client: str | None = None,
+        *,
+        sort_by: str | None = None,
+        q: str | None = None,
     ) -> dict[str, Any]:
         """One page of the client's orders, oldest first, with a cursor for the next.
 
@@ -425,31 +431,48 @@ class Simulator:
         for is listed on some page, however it changes meanwhile; orders created after the
         first page wait for the next listing.
 
+        Args:
+            filters: `{"status": [...], "created_at": {"gte": ...}, ...}` (`EQUALITY_FILTERS`,
+                `RANGE_FILTERS`).
+            limit: orders per page, 1 to 250.
+            cursor: the previous page's `next_cursor`, with the same filters, sort and `q`.
+            client: the client (default: the first).
+            sort_by: `created_at` or `name` (the same order), `-` in front or `:desc` after
+                for newest first.
+            q: `field:value` terms over the equality filters' fields, all of which must hold.
+
         Returns:
             `{"orders": [...], "next_cursor": str | None}`.
 
         Raises:
-            BadRequest: a bad filter, limit or cursor.
+            BadRequest: a bad filter, limit, cursor, `sort_by` or `q`.
         """
-        page, next_cursor = _order_reads.page(self._world, filters, limit, cursor, client)
+        page, next_cursor = _order_reads.page(
+            self._world, filters, limit, cursor, client, sort_by=sort_by, q=q
+        )
         return {"orders": [row.document() for row in page], "next_cursor": next_cursor}
 
-    def list_orders_json(
+    def list_orders_json(  # noqa: PLR0913 - as `list_orders`, plus what it saw
         self,
         filters: Mapping[str, Any] | None = None,
         limit: int = DEFAULT_LIMIT,
         cursor: str | None = None,
         client: str | None = None,
         seen: list[str] | None = None,
+        *,
+        sort_by: str | None = None,
+        q: str | None = None,
     ) -> bytes:
         """`list_orders` as UTF-8 JSON, spliced from the stored documents (no decode).
 
         `seen`, if given, gets the ids of the page's orders appended.
 
         Raises:
-            BadRequest: a bad filter, limit or cursor.
+            BadRequest: a bad filter, limit, cursor, `sort_by` or `q`.
         """
-        rows, next_cursor = _order_reads.page(self._world, filters, limit, cursor, client)
+        rows, next_cursor = _order_reads.page(
+            self._world, filters, limit, cursor, client, sort_by=sort_by, q=q
+        )
         if seen is not None:
             seen.extend([row.id for row in rows])
         return _order_reads.page_json(rows, next_cursor)

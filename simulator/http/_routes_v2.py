@@ -69,6 +69,8 @@ def list_orders(call: Call) -> Reply:
         single(call.query, "cursor"),
         call.client,
         seen,
+        sort_by=single(call.query, "sort_by"),
+        q=single(call.query, "q"),
     )
     call.visit.observe(seen)
     return Reply(200, RawJson(page))
@@ -76,7 +78,9 @@ def list_orders(call: Call) -> Reply:
 
 def count_orders(call: Call) -> Reply:
     """GET /v2/orders/count."""
-    return Reply(200, {"count": call.sim.count_orders(order_filters(call.query), call.client)})
+    filters = order_filters(call.query)
+    found = call.sim.count_orders(filters, call.client, single(call.query, "q"))
+    return Reply(200, {"count": found})
 
 
 def get_order_by_client_order_id(call: Call) -> Reply:
@@ -199,6 +203,21 @@ _LIMIT = Param(
     {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
 )
 _CURSOR = Param("cursor", "The `next_cursor` of the previous page, with the same filters.")
+_ORDER_SORT = Param(
+    "sort_by",
+    "`created_at` (the default) or `name`, which list in the same order; `-created_at` or "
+    "`created_at:desc` lists newest first. Paging never skips an order either way.",
+)
+_ORDER_Q = Param(
+    "q",
+    "A subset of query_string: `field:value` terms, all of which must hold, over the fields "
+    'of the equality filters (quote a value with spaces: `status:"On Hold"`).',
+)
+INTERNAL_Q = Param(
+    "q",
+    "For OK Capsule's internal users, who name a client in it; a client's request is always "
+    "about its own orders, so it is accepted and ignored.",
+)
 _ORDER_ID = {"id": "order"}
 
 OPERATIONS: tuple[Operation, ...] = (
@@ -236,6 +255,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "OrderEnvelope",
         Auth.CLIENT,
         body="OrderCreate",
+        query=(INTERNAL_Q,),
         description="The order starts Pending, or On Hold when its address needs review.",
     ),
     Operation(
@@ -247,7 +267,7 @@ OPERATIONS: tuple[Operation, ...] = (
         200,
         "OrderPage",
         Auth.CLIENT,
-        query=(_LIMIT, _CURSOR, *order_filter_params()),
+        query=(_LIMIT, _CURSOR, _ORDER_SORT, _ORDER_Q, *order_filter_params()),
         description="Paging is stable: every order that matched when the first page was "
         "asked for is listed, however it changes meanwhile.",
         inline=True,
@@ -261,7 +281,7 @@ OPERATIONS: tuple[Operation, ...] = (
         200,
         "Count",
         Auth.CLIENT,
-        query=tuple(order_filter_params()),
+        query=(_ORDER_Q, *order_filter_params()),
     ),
     Operation(
         "GET",
@@ -284,6 +304,7 @@ OPERATIONS: tuple[Operation, ...] = (
         200,
         "OrderEnvelope",
         Auth.CLIENT,
+        query=(INTERNAL_Q,),
         ids=_ORDER_ID,
         inline=True,
     ),
@@ -297,6 +318,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "OrderEnvelope",
         Auth.CLIENT,
         body="OrderUpdate",
+        query=(INTERNAL_Q,),
         ids=_ORDER_ID,
         description="Only while Pending or On Hold; `status` may be set to Pending, On Hold "
         "or Canceled by Client.",
@@ -310,6 +332,7 @@ OPERATIONS: tuple[Operation, ...] = (
         204,
         None,
         Auth.CLIENT,
+        query=(INTERNAL_Q,),
         ids=_ORDER_ID,
         errors=(422,),
         description="Same rules as setting the status to Canceled by Client.",

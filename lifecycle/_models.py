@@ -253,6 +253,8 @@ class Absent(enum.Enum):
     """`null`: the provider's schema marks the field `nullable`."""
     LEFT_OUT = "left out"
     """The key is not written: the provider's schema does not allow `null` there."""
+    ALWAYS = "always set"
+    """OK Capsule always gives the field a value; a model without one leaves it out."""
 
 
 @attrs.frozen
@@ -260,11 +262,11 @@ class WhenAbsent:
     """The null rule for one optional field: what stands in for a missing value, and why."""
 
     value: object
-    """`Absent.NULL`, `Absent.LEFT_OUT`, or the value OK Capsule would give the field."""
+    """An `Absent` marker, or the value OK Capsule gives the field when none is sent."""
     why: str
 
 
-_N, _OUT = Absent.NULL, Absent.LEFT_OUT
+_N, _OUT, _ALWAYS = Absent.NULL, Absent.LEFT_OUT, Absent.ALWAYS
 _SENT = "left out unless the client sends it"
 _NO = WhenAbsent(False, "false unless the client says otherwise")  # noqa: FBT003 - a value
 _INTERNAL = "internal to OK Capsule; the simulator never sets it"
@@ -276,28 +278,26 @@ NULL_RULE: dict[str, dict[str, WhenAbsent]] = {
         "batch_ids": WhenAbsent(_OUT, "set when a batch accepts the order"),
         "source_client_order_id": WhenAbsent(_OUT, _SENT),
         "client_custom_order_id": WhenAbsent(_OUT, _SENT),
-        "billing_status": WhenAbsent(_OUT, "always set: Pending, then as the events set it"),
-        "state": WhenAbsent(_OUT, "always set: derived from the status"),
-        "source": WhenAbsent(_OUT, "always set: the provider's default when the create names none"),
-        "order_type": WhenAbsent(
-            _OUT, "always set: the provider's default when the create names none"
-        ),
+        "billing_status": WhenAbsent(_ALWAYS, "Pending, then as the events set it"),
+        "state": WhenAbsent(_ALWAYS, "derived from the status"),
+        "source": WhenAbsent(_ALWAYS, "the provider's default when the create names none"),
+        "order_type": WhenAbsent(_ALWAYS, "the provider's default when the create names none"),
         "email": WhenAbsent(_OUT, _SENT),
         "phone_number": WhenAbsent(_OUT, _SENT),
         "note": WhenAbsent(_OUT, _SENT),
         "pack_builder_id": WhenAbsent(_OUT, _SENT),
         "okc_affiliate_id": WhenAbsent(_OUT, _SENT),
-        "total_pouch_count": WhenAbsent(_OUT, "always set: worked out from the lines"),
-        "created_by": WhenAbsent(_OUT, "the creating client's id, always set"),
-        "updated_by": WhenAbsent(_OUT, "the last client to change it, always set"),
+        "total_pouch_count": WhenAbsent(_ALWAYS, "worked out from the lines"),
+        "created_by": WhenAbsent(_ALWAYS, "the creating client's id"),
+        "updated_by": WhenAbsent(_ALWAYS, "the last client to change it"),
         "composition": WhenAbsent(_N, "nullable; null while the order has no pouches"),
-        "consumer": WhenAbsent(_OUT, "always set: a create needs one"),
-        "shipping_address": WhenAbsent(_OUT, "always set: a create needs one"),
-        "submission_date": WhenAbsent(_OUT, "set when the client submits (creates) the order"),
-        "total": WhenAbsent(_OUT, "always set: worked out from the lines and fees"),
-        "discount_total": WhenAbsent(_OUT, "always set: 0, the simulator gives no discounts"),
-        "fulfillment_fee_total": WhenAbsent(_OUT, "always set: worked out from the lines"),
-        "shipping_fee_total": WhenAbsent(_OUT, "always set: the flat shipping fee"),
+        "consumer": WhenAbsent(_ALWAYS, "a create needs one"),
+        "shipping_address": WhenAbsent(_ALWAYS, "a create needs one"),
+        "submission_date": WhenAbsent(_ALWAYS, "set when the client submits (creates) the order"),
+        "total": WhenAbsent(_ALWAYS, "worked out from the lines and fees"),
+        "discount_total": WhenAbsent(_ALWAYS, "0, the simulator gives no discounts"),
+        "fulfillment_fee_total": WhenAbsent(_ALWAYS, "worked out from the lines"),
+        "shipping_fee_total": WhenAbsent(_ALWAYS, "the flat shipping fee"),
         "comments": WhenAbsent(_OUT, _SENT),
         "engineering_notes": WhenAbsent(_OUT, _SENT),
         "crm_id": WhenAbsent(_OUT, _INTERNAL),
@@ -317,7 +317,7 @@ NULL_RULE: dict[str, dict[str, WhenAbsent]] = {
         "crm_id": WhenAbsent(_OUT, _INTERNAL),
     },
     "OrderLine": {
-        "order_id": WhenAbsent(_OUT, "its order's id, always set"),
+        "order_id": WhenAbsent(_ALWAYS, "its order's id"),
         "batch_id": WhenAbsent(_OUT, "set when a batch accepts the order"),
         "fulfillment_id": WhenAbsent(_OUT, "set when the order ships (or as the client sent it)"),
         "packaging_asset_group_id": WhenAbsent(_OUT, _SENT),
@@ -328,8 +328,8 @@ NULL_RULE: dict[str, dict[str, WhenAbsent]] = {
         "name": WhenAbsent(_OUT, _SENT),
         "physician_name": WhenAbsent(_OUT, _SENT),
         "duration": WhenAbsent(30, "the provider's default: 30 days"),
-        "total": WhenAbsent(_OUT, "always set: worked out from the pouches"),
-        "unit_price": WhenAbsent(_OUT, "always set: worked out from the pouches"),
+        "total": WhenAbsent(_ALWAYS, "worked out from the pouches"),
+        "unit_price": WhenAbsent(_ALWAYS, "worked out from the pouches"),
         "client_custom_line_ids": WhenAbsent(_OUT, _SENT),
         "client_custom_order_line_id": WhenAbsent(_OUT, _SENT),
         "replacement_order_line_id": WhenAbsent(_OUT, "only a replacement order's lines have one"),
@@ -370,8 +370,9 @@ NULL_RULE: dict[str, dict[str, WhenAbsent]] = {
 }
 """The null rule of an order document, per model class and optional field: `null` only where
 the provider's schema says `nullable: true`; elsewhere the value OK Capsule would give, or the
-key left out. `order_to_json` writes a missing value by this rule (it leaves `LEFT_OUT` keys
-out, and does not invent values); the simulator fills in the values."""
+key left out. `order_to_json` writes a missing value by this rule (null where `NULL`, the
+key left out elsewhere: it invents no values); the simulator fills in the values, and its
+OpenAPI document requires the fields it always sets."""
 
 
 # The annotations are strings (postponed evaluation); resolve them once here so that cattrs,

@@ -24,6 +24,7 @@ SUBMITTED_BILLING = "Submitted"
 """An accepted order's `billing_status`: the batch submitted it for billing."""
 COMPLETED_BILLING = "Completed"
 """A shipped order's `billing_status`: billed and sent."""
+BILLING_STATUSES = (INITIAL_BILLING, SUBMITTED_BILLING, COMPLETED_BILLING)
 
 
 def _reachable(start: OrderStatus) -> frozenset[OrderStatus]:

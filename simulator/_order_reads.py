@@ -132,8 +132,8 @@ def transaction_logs(world: World, order_id: str, client: str | None) -> list[di
     with world.reading:
         client_id = world.client(client)
         row = world.load(order_id, client_id)
-        salt = (world.seed, world.ids.epoch)
-        return _changes.transaction_rows(world.store.conn, (row.seq, row.id), client_id, salt)
+        codec = world.ids.codec
+        return _changes.transaction_rows(world.store.conn, (row.seq, row.id), client_id, codec)
 
 
 def history(world: World, order_id: str) -> list[dict[str, Any]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -55,6 +56,7 @@ def create(world: World, payload: object, client: str | None) -> dict[str, Any]:
         consumer = _order_consumer(world, conn, client_id, valid.consumer, now, save=False)
         # Issued now, saved once below: an order makes up to a dozen ids.
         order_id = ids.issue("order")
+        seq = ids.last("order")
         address = _orders.shipping_address(valid.shipping_address)
         review = _address_review(address, trigger)
         status = _moves.start_status(valid.status, review)
@@ -69,7 +71,9 @@ def create(world: World, payload: object, client: str | None) -> dict[str, Any]:
                 "order_type": valid.order_type,
                 "consumer": _orders.embedded_consumer(consumer),
                 "shipping_address": address,
-                "order_lines": _orders.build_lines(order_id, valid.order_lines, ids.issue, prices),
+                "order_lines": _orders.build_lines(
+                    order_id, valid.order_lines, _id_maker(world, seq, [], conn=None), prices
+                ),
                 "created_at": stamp,
                 "submission_date": stamp,
                 "created_by": client_id,
@@ -78,7 +82,6 @@ def create(world: World, payload: object, client: str | None) -> dict[str, Any]:
         )
         _orders.price_order(doc)
         ids.save(conn)
-        seq = ids.last("order")
         _rows.insert(conn, seq, doc, status, now=now, trigger=_stored_trigger(trigger))
         reason = f"created; address needs review: {review}" if review else "created"
         conn.execute(
@@ -189,7 +192,7 @@ def _new_values(  # noqa: PLR0913 - the world, the order, and the update's value
             new = _orders.embedded_consumer(_order_consumer(world, conn, row.client_id, value, now))
         elif key == "order_lines":
             new, unknown = _orders.merge_lines(
-                row.id, old or [], value, _id_maker(world, conn), prices
+                row.id, old or [], value, _id_maker(world, row.seq, old or [], conn=conn), prices
             )
             if unknown:
                 raise UpdateRejected(
@@ -208,8 +211,32 @@ def _new_values(  # noqa: PLR0913 - the world, the order, and the update's value
     return found
 
 
-def _id_maker(world: World, conn: sqlite3.Connection) -> Callable[[str], str]:
-    return lambda kind: world.ids.next(conn, kind)
+def _id_maker(
+    world: World,
+    order_seq: int,
+    lines: list[dict[str, Any]],
+    *,
+    conn: sqlite3.Connection | None,
+) -> Callable[[str], str]:
+    """Makes the ids of an order's new parts: lines numbered on from its existing ones.
+
+    Args:
+        world: the world.
+        order_seq: the order's number.
+        lines: its lines now.
+        conn: the transaction to save the id counters in, or None when the caller saves them.
+    """
+    codec, ids = world.ids.codec, world.ids
+    numbers = itertools.count(
+        max((_orders.line_key(codec, line["id"])[1] for line in lines), default=0) + 1
+    )
+
+    def make(kind: str) -> str:
+        if kind == _orders.LINE_ID_KIND:
+            return _orders.line_id(codec, order_seq, next(numbers))
+        return ids.issue(kind) if conn is None else ids.next(conn, kind)
+
+    return make
 
 
 def _reference_problems(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -17,6 +17,9 @@ from lifecycle._models import NULL_RULE, Absent, Order, OrderLine, Pouch, Shippi
 from lifecycle._status import OrderStatus
 from simulator import _json
 from simulator._address import find_state
+
+if TYPE_CHECKING:
+    from simulator._idcodec import IdCodec
 
 _STATE_RENAMED: dict[OrderStatus, str] = {
     OrderStatus.PENDING: "New",
@@ -46,6 +49,29 @@ PACK_PRICE_PER_POUCH = 0.35
 
 NewId = Callable[[str], str]
 """Makes the next id of a kind ("line", "pouch", "content")."""
+
+LINE_ID_KIND = "line"
+_LINE_BITS = 20
+_LINE_MASK = (1 << _LINE_BITS) - 1
+"""A line's id reads back (`IdCodec`) to its order's `seq` and its number within the order:
+the order's `seq` in the high bits, the line's in the low 20 (a million lines an order)."""
+
+
+def line_id(codec: IdCodec, order_seq: int, number: int) -> str:
+    """The id of an order's `number`-th line (from 1).
+
+    Raises:
+        ValueError: the order has had more lines than an id can number.
+    """
+    if not 0 < number <= _LINE_MASK:
+        raise ValueError(f"line number {number} is outside 1..{_LINE_MASK}")
+    return codec.make(LINE_ID_KIND, order_seq << _LINE_BITS | number)
+
+
+def line_key(codec: IdCodec, text: object) -> tuple[int, int]:
+    """The order `seq` and line number a line id reads back to; `(0, 0)` for no line's id."""
+    number = codec.number(LINE_ID_KIND, text) or 0
+    return number >> _LINE_BITS, number & _LINE_MASK
 
 
 _PLACEHOLDER_TIME = datetime(2000, 1, 1, tzinfo=UTC)
@@ -81,7 +107,7 @@ def defaults(kind: str) -> dict[str, Any]:
     for field, rule in NULL_RULE[kind].items():
         if rule.value is Absent.NULL:
             found[field] = None
-        elif rule.value is not Absent.LEFT_OUT:
+        elif not isinstance(rule.value, Absent):
             found[field] = rule.value
     return found
 
@@ -97,7 +123,7 @@ def settle(kind: str, doc: dict[str, Any]) -> dict[str, Any]:
         rule = rules.get(key)
         if rule is None or rule.value is Absent.NULL:
             continue
-        if rule.value is Absent.LEFT_OUT:
+        if isinstance(rule.value, Absent):
             del doc[key]
         else:
             doc[key] = rule.value

@@ -98,7 +98,7 @@ class CursorCodec:
             BadRequest: the cursor is malformed, forged, from another world, another list,
                 another client or another set of filters.
         """
-        body = self._open(text)
+        body = self.open(text)
         cursor = _parse(body)
         if cursor.client_id != client_id:
             raise _bad_cursor("it belongs to another client")
@@ -106,8 +106,12 @@ class CursorCodec:
             raise _bad_cursor("it was made for other filters; repeat the first request's filters")
         return cursor
 
-    def _open(self, text: str) -> bytes:
-        """The signed bytes of a cursor this codec sealed."""
+    def open(self, text: str) -> bytes:
+        """The signed bytes of a cursor this codec sealed (`seal`), any list's.
+
+        Raises:
+            BadRequest: not base64url, altered, or sealed by another world, naming `cursor`.
+        """
         if len(text) > MAX_CURSOR_CHARS or not _TEXT.fullmatch(text):
             raise _bad_cursor("it is not a cursor this server issued (not base64url text)")
         try:

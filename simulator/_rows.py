@@ -118,6 +118,21 @@ def load(conn: sqlite3.Connection, seq: int, order_id: str, client_id: str | Non
     return OrderRow(row, conn)
 
 
+def load_seq(conn: sqlite3.Connection, seq: int, client_id: str) -> OrderRow:
+    """One of the client's orders by its number alone (what a line's id reads back to).
+
+    Raises:
+        NotFound: the client has no order with that number.
+    """
+    row = conn.execute(
+        f"SELECT {ORDER_COLUMNS} FROM orders WHERE seq = ? AND client_id = ?",  # noqa: S608
+        (seq, client_id),
+    ).fetchone()
+    if row is None:
+        raise NotFound(f"No order numbered {seq}.")
+    return OrderRow(row, conn)
+
+
 def by_custom_id(conn: sqlite3.Connection, custom_id: str, client_id: str) -> OrderRow:
     """The client's order with this `client_custom_order_id`.
 

@@ -16,6 +16,7 @@ from simulator import (
     _accounts,
     _catalogue,
     _consumer_book,
+    _lifecycle_reads,
     _moves,
     _order_reads,
     _order_writes,
@@ -504,6 +505,84 @@ class Simulator:
             NotFound: no such order for this client.
         """
         return _order_reads.transaction_logs(self._world, order_id, client)
+
+    def get_transaction_log(self, log_id: str, client: str | None = None) -> dict[str, Any]:
+        """One row of the transaction log of one of the client's orders, by its id.
+
+        Raises:
+            NotFound: no such row of this client's orders.
+        """
+        return _lifecycle_reads.transaction(self._world, log_id, client)
+
+    def get_order_line(self, line_id: str, client: str | None = None) -> dict[str, Any]:
+        """One line of one of the client's orders, as the order shows it now.
+
+        Raises:
+            NotFound: no such line of this client's orders.
+        """
+        return _lifecycle_reads.order_line(self._world, line_id, client)
+
+    # --- statuses and batches ---------------------------------------------------------------
+
+    def statuses(self, q: str | None = None) -> list[dict[str, Any]]:
+        """Every order status in the provider's `Status` shape (`q`: `name:Pending` ...).
+
+        Raises:
+            BadRequest: a bad `q`.
+        """
+        return _lifecycle_reads.statuses(q)
+
+    def list_batches(  # noqa: PLR0913 - the provider's list parameters, the last two keyword-only
+        self,
+        filters: Mapping[str, Any] | None = None,
+        limit: int = DEFAULT_LIMIT,
+        cursor: str | None = None,
+        client: str | None = None,
+        *,
+        sort_by: str | None = None,
+        q: str | None = None,
+    ) -> dict[str, Any]:
+        """One page of the batches that accepted the client's orders, oldest first.
+
+        Args:
+            filters: `{"batch_status": [...], "name": [...], "crm_id": [...]}`.
+            limit: batches per page, 1 to 250.
+            cursor: the previous page's `next_cursor`, with the same filters, sort and `q`.
+            client: the client (default: the first).
+            sort_by: `created_at` or `name` (the same order); `-` or `:desc` for newest first.
+            q: `field:value` terms over the filters' fields, all of which must hold.
+
+        Returns:
+            `{"batches": [...], "next_cursor": str | None}`.
+
+        Raises:
+            BadRequest: a bad filter, limit, cursor, `sort_by` or `q`.
+        """
+        found, next_cursor = _lifecycle_reads.batch_page(
+            self._world, filters, limit, cursor, client, sort_by=sort_by, q=q
+        )
+        return {"batches": found, "next_cursor": next_cursor}
+
+    def count_batches(
+        self,
+        filters: Mapping[str, Any] | None = None,
+        client: str | None = None,
+        q: str | None = None,
+    ) -> int:
+        """How many batches that accepted the client's orders match the filters and `q`.
+
+        Raises:
+            BadRequest: a bad filter or `q`.
+        """
+        return _lifecycle_reads.batch_count(self._world, filters, client, q)
+
+    def get_batch(self, batch_id: str, client: str | None = None) -> dict[str, Any]:
+        """One batch that accepted the client's orders.
+
+        Raises:
+            NotFound: no such batch, or none of the client's orders was in it.
+        """
+        return _lifecycle_reads.batch(self._world, batch_id, client)
 
     def history(self, order_id: str) -> list[dict[str, Any]]:
         """Every status change of an order, oldest first, with event, actor and reason.

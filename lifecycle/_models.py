@@ -267,7 +267,7 @@ class WhenAbsent:
 
 
 _N, _OUT, _ALWAYS = Absent.NULL, Absent.LEFT_OUT, Absent.ALWAYS
-_SENT = "left out unless the client sends it"
+_SENT = "unless the client sends it"
 _NO = WhenAbsent(False, "false unless the client says otherwise")  # noqa: FBT003 - a value
 _INTERNAL = "internal to OK Capsule; the simulator never sets it"
 

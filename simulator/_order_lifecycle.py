@@ -67,19 +67,31 @@ _EXTRA_SETS: dict[Event, dict[str, str]] = {
 
 def _event_sets() -> dict[Event, dict[str, str]]:
     """What each event sets, from the transition table plus the events' own fields."""
-    table: dict[Event, dict[str, str]] = {CREATION.event: {"status": "Pending or On Hold"}}
-    table[CREATION.event] |= _EXTRA_SETS[CREATION.event]
+    starts = sorted(CREATION.statuses, key=list(OrderStatus).index)
+    created = {
+        "status": " or ".join(status.value for status in starts),
+        "state": " or ".join(_orders.STATE_OF[status.value] for status in starts),
+        "updated_at": _WHEN,
+    }
+    table: dict[Event, dict[str, str]] = {CREATION.event: created | _EXTRA_SETS[CREATION.event]}
     for row in TRANSITIONS:
         sets: dict[str, str] = {}
-        if row.dest is not None:
+        if row.dest is None:
+            sets["the fields the client sent"] = "as sent"
+        else:
             sets["status"] = row.dest.value
             sets["state"] = _orders.STATE_OF[row.dest.value]
-            if row.event is Event.ACCEPT or row.sources & ACCEPTED_ON - {OrderStatus.PENDING}:
-                sets["order_lines[].status"] = f"{row.dest.value} (once accepted)"
-        else:
-            sets["fields the client sent"] = "as sent"
+        sets["updated_at"] = _WHEN
+        if row.event is Event.ACCEPT:
+            sets["order_lines[].status"] = row.dest_from(OrderStatus.PENDING).value
+        elif row.dest is not None and row.sources & ACCEPTED_ON - {OrderStatus.PENDING}:
+            # A line has a status once a batch accepted its order (null before).
+            sets["order_lines[].status"] = f"{row.dest.value}, once a batch accepted the order"
         table[row.event] = sets | _EXTRA_SETS.get(row.event, {})
     return table
+
+
+_WHEN = "when it happens"
 
 
 EVENT_SETS: dict[Event, dict[str, str]] = _event_sets()
@@ -144,10 +156,18 @@ def lay_lines(doc: dict[str, Any], status: OrderStatus, lifecycle: Lifecycle) ->
 def overlay(
     doc: dict[str, Any], status: OrderStatus, updated_at: str, lifecycle: Lifecycle | None
 ) -> dict[str, Any]:
-    """Lay the columns and, once accepted, the lifecycle fields over a stored document."""
-    billing = billing_status(status, accepted=lifecycle is not None)
-    _orders.overlay(doc, status, updated_at, billing)
-    if lifecycle is not None:
-        doc.update(order_fields(lifecycle))
-        lay_lines(doc, status, lifecycle)
-    return doc
+    """Lay the columns and, once accepted, the lifecycle fields over a stored document.
+
+    The laid keys come first, as in the spliced text of `_orders.document_head`.
+    """
+    if lifecycle is None:
+        return _orders.overlay(doc, status, updated_at)
+    lay_lines(doc, status, lifecycle)
+    head = {
+        "status": status.value,
+        "state": _orders.STATE_OF[status.value],
+        "billing_status": billing_status(status, accepted=True),
+        **order_fields(lifecycle),
+        "updated_at": updated_at,
+    }
+    return head | {key: value for key, value in doc.items() if key not in head}

@@ -6,7 +6,9 @@ against the provider's Order schema with `nullable` honoured (no null where it s
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -23,6 +25,7 @@ START = "2026-03-02T17:00:00Z"
 """Monday 09:00 Pacific; the next batch is 2026-03-03T08:00:00Z (Tuesday 00:00 Pacific)."""
 BATCH = "2026-03-03T08:00:00Z"
 OTHER = ("other@example.com", "secret")
+CONFORMANCE = Path(__file__).parent.parent / "docs" / "conformance.md"
 
 
 class Client:
@@ -376,3 +379,43 @@ class TestOrderListParameters:
         order = client.create()
         read = client.get(f"/v2/orders/{order['id']}", params={"q": "client_id:someone"})
         assert read["order"]["id"] == order["id"]
+
+
+_PATHS = {
+    "Order": "",
+    "ShippingAddress": "shipping_address.",
+    "Consumer": "consumer.",
+    "OrderLine": "order_lines[].",
+    "Pouch": "order_lines[].pouches[].",
+    "PouchContent": "order_lines[].pouches[].contents[].",
+}
+
+
+def null_rule_table() -> str:
+    """The null rule as docs/conformance.md shows it, from `NULL_RULE`."""
+    rows = ["| Field | Without a value | Why |", "| --- | --- | --- |"]
+    for kind, prefix in _PATHS.items():
+        for field, rule in NULL_RULE[kind].items():
+            value = rule.value.value if isinstance(rule.value, Absent) else json.dumps(rule.value)
+            rows.append(f"| `{prefix}{field}` | {value} | {rule.why} |")
+    return "\n".join(rows)
+
+
+def event_table() -> str:
+    """What each event sets, as docs/conformance.md shows it, from `EVENT_SETS`."""
+    rows = ["| Event | Field | Set to |", "| --- | --- | --- |"]
+    for event, sets in EVENT_SETS.items():
+        rows += [f"| `{event.value}` | `{field}` | {value} |" for field, value in sets.items()]
+    return "\n".join(rows)
+
+
+class TestConformancePage:
+    """docs/conformance.md shows the tables the code holds."""
+
+    def test_null_rule_table(self) -> None:
+        """The null-rule section's table is `NULL_RULE`, row for row."""
+        assert null_rule_table() in CONFORMANCE.read_text(encoding="utf-8")
+
+    def test_event_table(self) -> None:
+        """The what-each-event-sets section's table is `EVENT_SETS`, row for row."""
+        assert event_table() in CONFORMANCE.read_text(encoding="utf-8")

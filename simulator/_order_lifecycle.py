@@ -13,7 +13,7 @@ import attrs
 
 from lifecycle._status import OrderStatus
 from lifecycle._table import CREATION, DEST, TRANSITIONS, Event
-from simulator import _orders
+from simulator import _json, _orders
 from simulator._timefmt import from_micros
 
 if TYPE_CHECKING:
@@ -140,17 +140,42 @@ def order_fields(lifecycle: Lifecycle) -> dict[str, str]:
     return {"batch_id": lifecycle.batch_ids[-1], "batch_ids": ",".join(lifecycle.batch_ids)}
 
 
+def line_fields(status: OrderStatus, lifecycle: Lifecycle) -> dict[str, str]:
+    """The fields an accepted order lays over each of its lines."""
+    fields = {
+        "status": status.value,
+        "order_acceptance_date": from_micros(lifecycle.accepted_at).date().isoformat(),
+    }
+    if lifecycle.batch_ids:
+        fields["batch_id"] = lifecycle.batch_ids[-1]
+    if lifecycle.fulfillment_id is not None and status in SHIPPED_ON:
+        fields["fulfillment_id"] = lifecycle.fulfillment_id
+    return fields
+
+
 def lay_lines(doc: dict[str, Any], status: OrderStatus, lifecycle: Lifecycle) -> None:
     """Lay an accepted order's line fields over its decoded lines."""
-    date = from_micros(lifecycle.accepted_at).date().isoformat()
-    batch = lifecycle.batch_ids[-1] if lifecycle.batch_ids else None
+    fields = line_fields(status, lifecycle)
     for line in doc.get("order_lines", ()):
-        line["status"] = status.value
-        line["order_acceptance_date"] = date
-        if batch is not None:
-            line["batch_id"] = batch
-        if lifecycle.fulfillment_id is not None and status in SHIPPED_ON:
-            line["fulfillment_id"] = lifecycle.fulfillment_id
+        line.update(fields)
+
+
+_STORED_LINE_STATUS = b'"status":null'
+"""A stored line's status: the only `status` key of a stored document (the order's own is laid
+over it), and no client text can hold it unescaped."""
+_SENT_FULFILLMENT = b'"fulfillment_id"'
+
+
+def spliced_lines(stored: bytes, status: OrderStatus, lifecycle: Lifecycle) -> bytes | None:
+    """An accepted order's stored text with its line fields laid over, without decoding it.
+
+    Each line's stored `"status":null` becomes the fields `line_fields` gives. None when a
+    line keeps a `fulfillment_id` the client sent, which only decoding can replace.
+    """
+    if _SENT_FULFILLMENT in stored:
+        return None
+    laid = _json.dumps(line_fields(status, lifecycle)).encode()[1:-1]
+    return stored.replace(_STORED_LINE_STATUS, laid)
 
 
 def overlay(

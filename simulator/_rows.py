@@ -87,12 +87,22 @@ class OrderRow:
         """The same order as UTF-8 JSON, in two pieces for `bytes.join`.
 
         A never-accepted order is the splice of `_orders.document_text`, done on the stored
-        bytes: no decode, no copy. An accepted one has fields in its lines to lay over, so
-        its document is decoded and encoded again.
+        bytes: no decode, no copy. An accepted one also has its line fields laid over the
+        stored text (`_order_lifecycle.spliced_lines`), still without decoding it.
         """
-        if self.lifecycle is None:
+        lifecycle = self.lifecycle
+        if lifecycle is None:
             return _head(self.status.value, self.updated_at), memoryview(self.stored)[1:]
-        return b"", memoryview(_json.dumps(self.document()).encode())
+        laid = _order_lifecycle.spliced_lines(self.stored, self.status, lifecycle)
+        if laid is None:
+            return b"", memoryview(_json.dumps(self.document()).encode())
+        head = _orders.document_head(
+            self.status.value,
+            iso(self.updated_at),
+            _order_lifecycle.billing_status(self.status, accepted=True),
+            _order_lifecycle.order_fields(lifecycle),
+        )
+        return head.encode(), memoryview(laid)[1:]
 
 
 def load(conn: sqlite3.Connection, seq: int, order_id: str, client_id: str | None) -> OrderRow:

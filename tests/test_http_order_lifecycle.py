@@ -211,6 +211,22 @@ class TestLifecycleFields:
         assert {line["status"] for line in lines_of(read)} == {"Delivered"}
         assert read["billing_status"] == "Completed"
 
+    def test_a_fulfillment_id_sent_is_kept_until_shipping(self, server: Connect) -> None:
+        """A line's fulfillment_id comes back as sent, and is the real one once shipped."""
+        client = server()
+        product = client.get("/v2/products")["products"][0]["id"]
+        line = {
+            "fulfillment_id": UNKNOWN_UUID,
+            "pouches": [{"contents": [{"client_product_id": product}]}],
+        }
+        order = client.create(order_lines=[line])
+        assert lines_of(order)[0]["fulfillment_id"] == UNKNOWN_UUID
+        client.advance("2026-03-20T08:00:00Z")
+        read = client.get(f"/v2/orders/{order['id']}")["order"]
+        (fulfillment,) = client.get(f"/v2/orders/{order['id']}/fulfillments")["fulfillments"]
+        assert lines_of(read)[0]["fulfillment_id"] == fulfillment["id"]
+        assert client.get("/v2/orders")["orders"] == [read]
+
     def test_event_table_covers_the_transition_table(self) -> None:
         """Every event of the table says what it sets; the batch sets the batch fields."""
         assert {"batch_id", "batch_ids", "billing_status"} <= set(EVENT_SETS[Event.ACCEPT])
@@ -419,3 +435,23 @@ class TestConformancePage:
     def test_event_table(self) -> None:
         """The what-each-event-sets section's table is `EVENT_SETS`, row for row."""
         assert event_table() in CONFORMANCE.read_text(encoding="utf-8")
+
+
+class TestOperatorAccepts:
+    """An operator's accept is a batch too; an order accepted twice lists both batches."""
+
+    def test_forced_accept_and_a_second_night(self, server: Connect) -> None:
+        """Forced accept, OKC hold and release, the next night: two batches, oldest first."""
+        client = server()
+        order = client.create()
+        events = f"/_sim/orders/{order['id']}/events"
+        for event in ("accept", "hold", "release"):
+            response = client.http.post(events, json={"event": event})
+            assert response.status_code == 200, response.text
+        client.advance(BATCH)
+        read = client.get(f"/v2/orders/{order['id']}")["order"]
+        batches = client.get("/v2/batches")["batches"]
+        assert [b["id"] for b in batches] == read["batch_ids"].split(",")
+        assert read["batch_id"] == batches[-1]["id"]
+        assert [b["name"] for b in batches] == ["BT-10001", "BT-10002"]
+        assert batches[0]["batch_status"] == "Billed"  # planned with the forced move itself

@@ -228,6 +228,15 @@ def check_limit(limit: Any) -> int:  # noqa: ANN401 - caller-supplied
 _DIRECTIONS = {"asc": False, "desc": True}
 
 
+def sort_values(sortable: tuple[str, ...]) -> list[str]:
+    """Every `sort_by` value `parse_sort` accepts for these fields (for the OpenAPI enum)."""
+    return [
+        spelt
+        for field in sortable
+        for spelt in (field, f"-{field}", *(f"{field}:{word}" for word in _DIRECTIONS))
+    ]
+
+
 def parse_sort(text: str | None, sortable: tuple[str, ...]) -> bool:
     """Read a `sort_by` value: `field`, `-field`, `field:asc` or `field:desc`.
 

@@ -18,6 +18,8 @@ from test_http_support import EMAIL, PASSWORD, PROVIDER_SCHEMAS, UNKNOWN_UUID, r
 from lifecycle._models import NULL_RULE, Absent
 from lifecycle._table import Event
 from simulator import Simulator
+from simulator._errors import BadRequest
+from simulator._listing import EQUALITY_FILTERS, SORTABLE, parse_q, parse_sort, sort_values
 from simulator._order_lifecycle import EVENT_SETS
 from simulator._server import LiveServer
 
@@ -455,3 +457,24 @@ class TestOperatorAccepts:
         assert read["batch_id"] == batches[-1]["id"]
         assert [b["name"] for b in batches] == ["BT-10001", "BT-10002"]
         assert batches[0]["batch_status"] == "Billed"  # planned with the forced move itself
+
+
+class TestParsers:
+    """The `sort_by` and `q` readers the order and batch lists share."""
+
+    def test_every_documented_sort_is_accepted(self) -> None:
+        """Each value the OpenAPI enum lists parses; a leading '-' or ':desc' runs newest first."""
+        for value in sort_values(SORTABLE):
+            assert parse_sort(value, SORTABLE) is (value.startswith("-") or value.endswith("desc"))
+
+    def test_q_terms(self) -> None:
+        """Quoted values, AND between terms, and a field given twice are read as documented."""
+        found = parse_q('status:"On Hold" AND name:OR-1 name:OR-2', EQUALITY_FILTERS)
+        assert found == {"status": ["On Hold"], "name": ["OR-1", "OR-2"]}
+
+    @pytest.mark.parametrize("text", ["", "status", "status:", 'status:"open', "x:1", "a b"])
+    def test_bad_q(self, text: str) -> None:
+        """Text beyond the subset is refused naming q."""
+        with pytest.raises(BadRequest) as caught:
+            parse_q(text, EQUALITY_FILTERS)
+        assert caught.value.field == "q"

@@ -6,8 +6,8 @@ and its orders' log rows, and gets a 404 for anyone else's.
 
 from __future__ import annotations
 
-from simulator._lifecycle_reads import BATCH_FILTERS
-from simulator._listing import DEFAULT_LIMIT, MAX_LIMIT
+from simulator._lifecycle_reads import BATCH_FILTERS, BATCH_SORTABLE
+from simulator._listing import DEFAULT_LIMIT, MAX_LIMIT, sort_values
 from simulator.http._endpoints import Auth, Call, Operation, Reply
 from simulator.http._query import Param, order_filters, page_limit, single
 from simulator.http._routes_v2 import INTERNAL_Q
@@ -112,6 +112,7 @@ OPERATIONS: tuple[Operation, ...] = (
                 "sort_by",
                 "`created_at` (the default) or `name`, the same order; `-created_at` or "
                 "`created_at:desc` lists newest first.",
+                {"type": "string", "enum": sort_values(BATCH_SORTABLE)},
             ),
             *_BATCH_PARAMS,
         ),

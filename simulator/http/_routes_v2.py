@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from simulator._listing import DEFAULT_LIMIT, MAX_LIMIT
+from simulator._listing import DEFAULT_LIMIT, MAX_LIMIT, SORTABLE, sort_values
 from simulator.http._endpoints import Auth, Call, Operation, RawJson, Reply
 from simulator.http._errors import ApiError, Invalid, Problem, invalid
 from simulator.http._query import (
@@ -207,6 +207,7 @@ _ORDER_SORT = Param(
     "sort_by",
     "`created_at` (the default) or `name`, which list in the same order; `-created_at` or "
     "`created_at:desc` lists newest first. Paging never skips an order either way.",
+    {"type": "string", "enum": sort_values(SORTABLE)},
 )
 _ORDER_Q = Param(
     "q",

@@ -98,9 +98,9 @@ LOG_ID_KIND = "log"
 """The kind of a transaction-log row's id (`IdCodec`): it reads back to the row's `seq`."""
 
 _TRANSACTION_COLUMNS = (
-    "SELECT l.seq, l.at, l.column_name, l.old_data, l.new_data, l.event, l.actor, l.reason "
-    "FROM order_log l "
+    "l.seq, l.at, l.column_name, l.old_data, l.new_data, l.event, l.actor, l.reason"
 )
+"""What `_transaction` reads of a log row `l`."""
 
 
 def transaction_rows(
@@ -116,7 +116,9 @@ def transaction_rows(
     """
     order_seq, order_id = order
     rows = conn.execute(
-        _TRANSACTION_COLUMNS + "WHERE l.order_seq = ? ORDER BY l.seq", (order_seq,)
+        f"SELECT {_TRANSACTION_COLUMNS} FROM order_log l "  # noqa: S608 - fixed columns
+        "WHERE l.order_seq = ? ORDER BY l.seq",
+        (order_seq,),
     ).fetchall()
     return [_transaction(row, order_id, client_id, codec) for row in rows]
 
@@ -131,8 +133,8 @@ def transaction(
     """
     seq = codec.number(LOG_ID_KIND, log_id) or 0
     row = conn.execute(
-        _TRANSACTION_COLUMNS.replace("SELECT ", "SELECT o.id, ", 1)
-        + "JOIN orders o ON o.seq = l.order_seq WHERE l.seq = ? AND o.client_id = ?",
+        f"SELECT o.id, {_TRANSACTION_COLUMNS} FROM order_log l "  # noqa: S608 - fixed columns
+        "JOIN orders o ON o.seq = l.order_seq WHERE l.seq = ? AND o.client_id = ?",
         (seq, client_id),
     ).fetchone()
     if row is None:

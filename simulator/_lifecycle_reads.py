@@ -1,8 +1,8 @@
 """The reads next to an order's lifecycle: statuses, batches, one order line, one log row.
 
 A batch is the night's run (or an operator's forced accept): one row of `batches`, shown to
-each client whose orders it accepted, with that client's id. Its status is read as of an
-instant, so a listing pinned to its first page's instant never skips a batch.
+each client whose orders it accepted as a batch of its own (its id and `client_id` are the
+client's). Its status is read as of an instant, so a paged listing never skips a batch.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from lifecycle._table import Event
 from simulator import _changes, _orders, _rows
 from simulator._errors import BadRequest, NotFound
 from simulator._listing import check_limit, parse_q, parse_sort
+from simulator._order_lifecycle import client_batch_id
 from simulator._timefmt import iso
 
 if TYPE_CHECKING:
@@ -52,7 +53,7 @@ _BATCH_SQL: dict[str, str] = {
 }
 _VISIBLE = (
     "EXISTS (SELECT 1 FROM order_log l JOIN orders o ON o.seq = l.order_seq "
-    "WHERE l.seq BETWEEN b.first_log AND b.last_log AND l.event = :accept AND l.at = b.at "
+    "WHERE l.seq BETWEEN b.first_log AND b.last_log AND l.event = :accept_event AND l.at = b.at "
     "AND o.client_id = :client)"
 )
 """Whether the batch accepted one of the client's orders: through its run of log rows."""
@@ -115,7 +116,7 @@ def _render(row: tuple[Any, ...], client_id: str) -> dict[str, Any]:
     """A batch in the provider's `Batch` shape, from a row selected with `_COLUMNS`."""
     batch_id, number, at, updated_at, status = row
     return {
-        "id": batch_id,
+        "id": client_batch_id(batch_id, client_id),
         "client_id": client_id,
         "billing_id": None,
         "batch_status": status,
@@ -127,7 +128,7 @@ def _render(row: tuple[Any, ...], client_id: str) -> dict[str, Any]:
 
 
 def _base(client_id: str, as_of: int) -> dict[str, Any]:
-    return {"client": client_id, "accept": Event.ACCEPT.value, "as_of": as_of}
+    return {"client": client_id, "accept_event": Event.ACCEPT.value, "as_of": as_of}
 
 
 def batch_page(  # noqa: PLR0913 - the list's filters, page, client, sort and `q`
@@ -200,13 +201,16 @@ def batch(world: World, batch_id: str, client: str | None) -> dict[str, Any]:
     """
     with world.reading:
         client_id = world.client(client)
-        row = world.store.conn.execute(
-            f"SELECT {_COLUMNS} FROM batches b WHERE b.id = :id AND {_VISIBLE}",  # noqa: S608
-            _base(client_id, world.stamp()) | {"id": batch_id},
-        ).fetchone()
-    if row is None:
-        raise NotFound(f"No batch with id '{batch_id}'.")
-    return _render(row, client_id)
+        # A client's batch ids are not stored: the client's batches are few (one a night at
+        # most), so each one's id is worked out and compared.
+        rows = world.store.conn.execute(
+            f"SELECT {_COLUMNS} FROM batches b WHERE {_VISIBLE}",  # noqa: S608
+            _base(client_id, world.stamp()),
+        ).fetchall()
+    for row in rows:
+        if client_batch_id(row[0], client_id) == batch_id:
+            return _render(row, client_id)
+    raise NotFound(f"No batch with id '{batch_id}'.")
 
 
 def _fingerprint(parts: list[str], params: dict[str, Any], descending: bool) -> str:  # noqa: FBT001

@@ -272,7 +272,7 @@ def parse_q(text: str | None, fields: tuple[str, ...]) -> dict[str, list[str]]:
     """Read a `q` value, a subset of query_string: `field:value` terms, all of which must hold.
 
     Terms are separated by spaces or ` AND `; a value with spaces is quoted
-    (`status:"On Hold"`). A field given twice matches either value.
+    (`source:"v2 API"`). A field given twice matches either value.
 
     Args:
         text: the parameter's value, or None.
@@ -296,7 +296,7 @@ def parse_q(text: str | None, fields: tuple[str, ...]) -> dict[str, list[str]]:
         if match is None or match.end() == position:
             raise BadRequest(
                 f"q: cannot read {rest[position : position + 40]!r}; write field:value terms "
-                'separated by spaces (quote a value with spaces: status:"On Hold").',
+                'separated by spaces (quote a value with spaces: source:"v2 API").',
                 "q",
             )
         field = match["field"]

@@ -14,6 +14,7 @@ import attrs
 from lifecycle._status import OrderStatus
 from lifecycle._table import CREATION, DEST, TRANSITIONS, Event
 from simulator import _json, _orders
+from simulator._ids import stable_uuid
 from simulator._timefmt import from_micros
 
 if TYPE_CHECKING:
@@ -117,10 +118,19 @@ _BATCHES_SQL = (
 _FULFILLMENT_SQL = "SELECT id FROM fulfillments WHERE order_seq = ? ORDER BY seq DESC LIMIT 1"
 
 
-def fetch(conn: sqlite3.Connection, seq: int, accepted_at: int) -> Lifecycle:
+def client_batch_id(batch_id: str, client_id: str) -> str:
+    """The id a client knows a batch by (the provider keeps a batch per client).
+
+    Each client whose orders a night's batch accepted sees a batch of its own.
+    """
+    return stable_uuid(batch_id, client_id)
+
+
+def fetch(conn: sqlite3.Connection, seq: int, client_id: str, accepted_at: int) -> Lifecycle:
     """An accepted order's lifecycle facts; the caller holds the store's lock."""
     batch_ids = tuple(
-        batch_id for (batch_id,) in conn.execute(_BATCHES_SQL, (seq, Event.ACCEPT.value))
+        client_batch_id(batch_id, client_id)
+        for (batch_id,) in conn.execute(_BATCHES_SQL, (seq, Event.ACCEPT.value))
     )
     found = conn.execute(_FULFILLMENT_SQL, (seq,)).fetchone()
     return Lifecycle(batch_ids, accepted_at, None if found is None else str(found[0]))

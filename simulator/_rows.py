@@ -65,7 +65,9 @@ class OrderRow:
         self.trigger: str | None = row[5]
         accepted_at: int | None = row[6]
         self.lifecycle: Lifecycle | None = (
-            None if accepted_at is None else _order_lifecycle.fetch(conn, self.seq, accepted_at)
+            None
+            if accepted_at is None
+            else _order_lifecycle.fetch(conn, self.seq, self.client_id, accepted_at)
         )
         """What the order's events set, once a batch accepted it (None before)."""
         self.stored: bytes = row[7]

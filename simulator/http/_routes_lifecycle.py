@@ -87,7 +87,7 @@ OPERATIONS: tuple[Operation, ...] = (
         query=(
             Param(
                 "q",
-                '`field:value` terms over `id`, `name` and `group` (`name:"On Hold"`).',
+                "`field:value` terms over `id`, `name` and `group` (`group:order`).",
             ),
         ),
         description="Every status an order can have, numbered in the lifecycle's order.",

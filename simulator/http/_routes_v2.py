@@ -212,7 +212,7 @@ _ORDER_SORT = Param(
 _ORDER_Q = Param(
     "q",
     "A subset of query_string: `field:value` terms, all of which must hold, over the fields "
-    'of the equality filters (quote a value with spaces: `status:"On Hold"`).',
+    'of the equality filters (quote a value with spaces: `source:"v2 API"`).',
 )
 INTERNAL_Q = Param(
     "q",

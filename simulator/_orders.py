@@ -1,7 +1,9 @@
 """Order documents in the provider's JSON shape: built from a validated request, then edited.
 
 The store keeps each order as this document plus a few indexed columns; the columns that
-change over time (status, updated_at) are authoritative and laid over the document on read.
+change over time (status, updated_at) are authoritative and laid over the document on read,
+with the fields the lifecycle's events set (`_order_lifecycle`). A document follows the
+provider's null rule (`lifecycle._models.NULL_RULE`).
 """
 
 from __future__ import annotations

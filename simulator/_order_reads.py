@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from simulator import _changes, _fulfillments, _paging, _rows
-from simulator._listing import check_limit, order_query
+from simulator._errors import BadRequest
+from simulator._listing import check_limit, order_query, parse_q
 from simulator._timefmt import from_micros, to_micros
 
 if TYPE_CHECKING:
@@ -123,17 +124,44 @@ def fulfillment(world: World, fulfillment_id: str, client: str | None) -> dict[s
         return _fulfillments.get(world.store.conn, number, fulfillment_id, world.client(client))
 
 
-def transaction_logs(world: World, order_id: str, client: str | None) -> list[dict[str, Any]]:
-    """The order's transaction log in the provider's shape: one row per changed field.
+LOG_SEARCH = ("entity_id", "column_name", "event_type", "event", "actor")
+"""What `q` searches in an order's transaction log (`entity_id` names the order)."""
+
+
+def transaction_logs(
+    world: World, order_id: str | None, client: str | None, q: str | None = None
+) -> list[dict[str, Any]]:
+    """An order's transaction log in the provider's shape: one row per changed field.
+
+    Args:
+        world: the world.
+        order_id: the order (`filter[entity_id]`), or None when `q` names it.
+        client: the client.
+        q: `field:value` terms over `LOG_SEARCH`, all of which a row must match.
 
     Raises:
         NotFound: no such order for this client.
+        BadRequest: a bad `q`, or not exactly one order named.
     """
+    terms = parse_q(q, LOG_SEARCH)
+    named = {order_id} - {None} | set(terms.pop("entity_id", ()))
+    if len(named) != 1:
+        raise BadRequest(
+            "Name one order, with filter[entity_id]=<order id> or q=entity_id:<order id>: "
+            "the simulator lists one order's log at a time.",
+            "filter[entity_id]",
+        )
+    (chosen,) = named
     with world.reading:
         client_id = world.client(client)
-        row = world.load(order_id, client_id)
+        row = world.load(str(chosen), client_id)
         codec = world.ids.codec
-        return _changes.transaction_rows(world.store.conn, (row.seq, row.id), client_id, codec)
+        found = _changes.transaction_rows(world.store.conn, (row.seq, row.id), client_id, codec)
+    return [
+        entry
+        for entry in found
+        if all(str(entry[field]) in values for field, values in terms.items())
+    ]
 
 
 def history(world: World, order_id: str) -> list[dict[str, Any]]:

@@ -498,13 +498,22 @@ class Simulator:
         """
         return _order_reads.fulfillment(self._world, fulfillment_id, client)
 
-    def transaction_logs(self, order_id: str, client: str | None = None) -> list[dict[str, Any]]:
+    def transaction_logs(
+        self, order_id: str | None, client: str | None = None, q: str | None = None
+    ) -> list[dict[str, Any]]:
         """The order's transaction log in the provider's shape: one row per changed field.
+
+        Args:
+            order_id: the order, or None when `q` names it (`entity_id:<order id>`).
+            client: the client (default: the first).
+            q: `field:value` terms over `entity_id`, `column_name`, `event_type`, `event`
+                and `actor`, all of which a row must match.
 
         Raises:
             NotFound: no such order for this client.
+            BadRequest: a bad `q`, or not exactly one order named.
         """
-        return _order_reads.transaction_logs(self._world, order_id, client)
+        return _order_reads.transaction_logs(self._world, order_id, client, q)
 
     def get_transaction_log(self, log_id: str, client: str | None = None) -> dict[str, Any]:
         """One row of the transaction log of one of the client's orders, by its id.

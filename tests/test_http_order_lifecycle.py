@@ -329,6 +329,20 @@ class TestStatusesLinesAndLogs:
         assert new["id"] != order["order_lines"][0]["id"]
         assert client.get(f"/v2/order-lines/{new['id']}")["order_line"] == new
 
+    def test_the_log_list_takes_q(self, server: Connect) -> None:
+        """The q parameter names the order and narrows the rows; naming no order is a 400."""
+        client = server()
+        order = client.create(note="first")
+        client.call("PUT", f"/v2/orders/{order['id']}", json={"note": "second"})
+        url = "/v2/order-transaction-logs"
+        rows = client.get(url, params={"q": f"entity_id:{order['id']} column_name:note"})
+        assert [(r["old_data"], r["new_data"]) for r in rows["transactions"]] == [
+            ("first", "second")
+        ]
+        response = client.call("GET", url, params={"q": "column_name:note"})
+        assert response.status_code == 400
+        assert "filter[entity_id]" in response.json()["message"]
+
     def test_a_log_row_by_id(self, server: Connect) -> None:
         """A transaction-log row reads back by its id, in the provider's shape."""
         client = server()

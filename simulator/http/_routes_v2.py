@@ -171,10 +171,10 @@ def update_consumer(call: Call) -> Reply:
 
 
 def list_transaction_logs(call: Call) -> Reply:
-    """GET /v2/order-transaction-logs?filter[entity_id]=<order id>."""
+    """GET /v2/order-transaction-logs?filter[entity_id]=<order id> (or q=entity_id:<id>)."""
     order_id = single(call.query, "filter[entity_id]")
-    assert order_id is not None  # noqa: S101 - a required parameter
-    return Reply(200, {"transactions": call.sim.transaction_logs(order_id, call.client)})
+    found = call.sim.transaction_logs(order_id, call.client, single(call.query, "q"))
+    return Reply(200, {"transactions": found})
 
 
 # --- request checks ---------------------------------------------------------------------------
@@ -444,12 +444,17 @@ OPERATIONS: tuple[Operation, ...] = (
         query=(
             Param(
                 "filter[entity_id]",
-                "The order whose log to read.",
+                "The order whose log to read (or name it in `q`).",
                 {"type": "string", "format": "uuid"},
-                required=True,
+            ),
+            Param(
+                "q",
+                "`field:value` terms over `entity_id`, `column_name`, `event_type`, `event` and "
+                "`actor`, all of which a row must match; `entity_id:<order id>` names the order.",
             ),
         ),
         errors=(404,),
-        description="One row per changed field, status changes included, oldest first.",
+        description="One row per changed field, status changes included, oldest first. One "
+        "order's log at a time: name it in `filter[entity_id]` or `q`.",
     ),
 )

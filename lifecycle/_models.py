@@ -293,7 +293,7 @@ NULL_RULE: dict[str, dict[str, WhenAbsent]] = {
         "composition": WhenAbsent(_N, "nullable; null while the order has no pouches"),
         "consumer": WhenAbsent(_ALWAYS, "a create needs one"),
         "shipping_address": WhenAbsent(_ALWAYS, "a create needs one"),
-        "submission_date": WhenAbsent(_ALWAYS, "set when the client submits (creates) the order"),
+        "submission_date": WhenAbsent(_OUT, "set when a batch accepts (submits) the order"),
         "total": WhenAbsent(_ALWAYS, "worked out from the lines and fees"),
         "discount_total": WhenAbsent(_ALWAYS, "0, the simulator gives no discounts"),
         "fulfillment_fee_total": WhenAbsent(_ALWAYS, "worked out from the lines"),

@@ -37,7 +37,7 @@ EQUALITY_FILTERS = (
 )
 """Fields an order list filters on by value: the provider's filterable fields and ours."""
 RANGE_FILTERS = ("created_at", "updated_at", "submission_date")
-"""Instants an order list filters on by range (`submission_date` is the order's creation)."""
+"""Instants an order list filters on by range (`submission_date`: when a batch accepted it)."""
 SORTABLE = ("created_at", "name")
 """Fields an order list sorts on: both give the creation order (names are numbered so), the
 order in which paging never skips an order."""
@@ -54,7 +54,7 @@ _COLUMN_SQL: dict[str, str] = {
         f"ELSE '{SUBMITTED_BILLING}' END)"
     ),
     "crm_id": "NULL",  # OK Capsule's own: no simulated order has one
-    "submission_date": "created_at",
+    "submission_date": "accepted_at",
 }
 """SQL for the filterable fields that are not columns of `orders`."""
 OPERATORS: dict[str, str] = {"gte": ">=", "gt": ">", "lte": "<=", "lt": "<"}
@@ -93,20 +93,16 @@ class OrderQuery:
     def matches(self, values: Mapping[str, Any]) -> bool:
         """Whether a row with these values passes every filter (for as-of checks).
 
-        `values` holds the columns and `billing_status`, as they were; `crm_id` and
-        `submission_date` are read as SQL reads them.
+        `values` holds the columns, `billing_status` and `submission_date`, as they were;
+        `crm_id` is read as SQL reads it. A range never matches a missing instant.
         """
-        values = {
-            **values,
-            "crm_id": None,
-            "submission_date": values.get("created_at"),
-        }
+        values = {**values, "crm_id": None}
         for column, accepted in self.equals:
             if values.get(column) not in accepted:
                 return False
         for column, operator, micros in self.ranges:
-            value = values[column]
-            if not _compare(value, operator, micros):
+            value = values.get(column)
+            if value is None or not _compare(value, operator, micros):
                 return False
         return True
 

@@ -15,7 +15,7 @@ from lifecycle._status import OrderStatus
 from lifecycle._table import CREATION, DEST, TRANSITIONS, Event
 from simulator import _json, _orders
 from simulator._ids import stable_uuid
-from simulator._timefmt import from_micros
+from simulator._timefmt import from_micros, iso
 
 if TYPE_CHECKING:
     import sqlite3
@@ -49,13 +49,13 @@ ACCEPTED_ON: frozenset[OrderStatus] = _reachable(DEST[OrderStatus.PENDING, Event
 _EXTRA_SETS: dict[Event, dict[str, str]] = {
     CREATION.event: {
         "billing_status": INITIAL_BILLING,
-        "submission_date": "the creation time (also its created_at)",
         "order_lines[].status": "null",
     },
     Event.ACCEPT: {
         "batch_id": "the accepting batch's id",
         "batch_ids": "every accepting batch's id, comma-separated, oldest first",
         "billing_status": SUBMITTED_BILLING,
+        "submission_date": "the batch's time",
         "order_lines[].batch_id": "the accepting batch's id",
         "order_lines[].order_acceptance_date": "the batch's date (UTC)",
     },
@@ -144,10 +144,11 @@ def billing_status(status: OrderStatus, *, accepted: bool) -> str:
 
 
 def order_fields(lifecycle: Lifecycle) -> dict[str, str]:
-    """The order-level batch fields of an accepted order (none if no batch row names it)."""
-    if not lifecycle.batch_ids:
-        return {}
-    return {"batch_id": lifecycle.batch_ids[-1], "batch_ids": ",".join(lifecycle.batch_ids)}
+    """The order-level fields of an accepted order: its batches, and when it was submitted."""
+    fields = {"submission_date": iso(lifecycle.accepted_at)}
+    if lifecycle.batch_ids:
+        fields |= {"batch_id": lifecycle.batch_ids[-1], "batch_ids": ",".join(lifecycle.batch_ids)}
+    return fields
 
 
 def line_fields(status: OrderStatus, lifecycle: Lifecycle) -> dict[str, str]:

@@ -75,7 +75,6 @@ def create(world: World, payload: object, client: str | None) -> dict[str, Any]:
                     order_id, valid.order_lines, _id_maker(world, seq, [], conn=None), prices
                 ),
                 "created_at": stamp,
-                "submission_date": stamp,
                 "created_by": client_id,
                 "updated_by": client_id,
             }

@@ -91,7 +91,15 @@ def empty_order_document() -> dict[str, Any]:
     )
 
 
-OVERLAID = ("status", "state", "updated_at", "billing_status", "batch_id", "batch_ids")
+OVERLAID = (
+    "status",
+    "state",
+    "updated_at",
+    "billing_status",
+    "batch_id",
+    "batch_ids",
+    "submission_date",
+)
 """Document keys the store never keeps: they come from the order's columns (and, once a batch
 accepted it, its log) on every read (`_order_lifecycle`)."""
 LINE_OVERLAID = ("batch_id", "order_acceptance_date")

@@ -232,7 +232,8 @@ def _values_then(conn: sqlite3.Connection, state: Cursor) -> dict[int, dict[str,
     )
     status_seen: set[int] = set()
     accepted_since: set[int] = set()
-    accepted: dict[int, bool] = {}
+    submitted: dict[int, int | None] = {}
+    """When a batch last accepted each order, as of the moment (None: not yet)."""
     for seq, status, name, source, custom, created, updated, accepted_at, *change in rows:
         column, old, prev, event = change
         entry = values.get(seq)
@@ -245,25 +246,27 @@ def _values_then(conn: sqlite3.Connection, state: Cursor) -> dict[int, dict[str,
                 "created_at": created,
                 "updated_at": updated if prev is None else prev,
             }
-            accepted[seq] = accepted_at is not None
+            submitted[seq] = accepted_at
         if column == "status" and seq not in status_seen:
             entry["status"] = old
             status_seen.add(seq)
         if event == _ACCEPT:
             accepted_since.add(seq)
     for seq in accepted_since:
-        accepted[seq] = (
-            conn.execute(_ACCEPTED_BEFORE_SQL, (seq, _ACCEPT, state.as_of_log)).fetchone()
-            is not None
-        )
+        before = conn.execute(_ACCEPTED_BEFORE_SQL, (seq, _ACCEPT, state.as_of_log)).fetchone()
+        submitted[seq] = None if before is None else before[0]
     for seq, entry in values.items():
         status = entry["status"]  # None for an order created since (never listed)
         if status is not None:
-            entry["billing_status"] = billing_status(OrderStatus(status), accepted=accepted[seq])
+            entry["submission_date"] = submitted[seq]
+            entry["billing_status"] = billing_status(
+                OrderStatus(status), accepted=submitted[seq] is not None
+            )
     return values
 
 
 _ACCEPT = Event.ACCEPT.value
 _ACCEPTED_BEFORE_SQL = (
-    "SELECT 1 FROM order_log WHERE order_seq = ? AND event = ? AND seq <= ? LIMIT 1"
+    "SELECT at FROM order_log WHERE order_seq = ? AND event = ? AND seq <= ? "
+    "ORDER BY seq DESC LIMIT 1"
 )

@@ -152,6 +152,7 @@ class TestNullRule:
             assert null_problems(body, PROVIDER_SCHEMAS["Order"]) == []
             assert "note" not in body
             assert "batch_id" not in body
+            assert "submission_date" not in body
             assert body["billing_status"] == "Pending"
             (line,) = lines_of(body)
             assert line["discount_amount"] == 0.0
@@ -193,6 +194,7 @@ class TestLifecycleFields:
         assert read["status"] == "Accepted"
         assert read["batch_ids"] == read["batch_id"]
         assert read["billing_status"] == "Submitted"
+        assert read["submission_date"] == BATCH
         (line,) = lines_of(read)
         assert line["status"] == "Accepted"
         assert line["order_acceptance_date"] == "2026-03-03"
@@ -373,7 +375,7 @@ class TestOrderListParameters:
         assert ids(**{"filter[state]": "Submitted"}) == [first["id"]]
         assert ids(**{"filter[state]": "New"}) == [second["id"]]
         assert ids(**{"filter[billing_status]": "Pending"}) == [second["id"]]
-        assert ids(**{"filter[submission_date][gte]": BATCH}) == [second["id"]]
+        assert ids(**{"filter[submission_date][gte]": BATCH}) == [first["id"]]
         assert ids(**{"filter[crm_id]": "x"}) == []
         count = client.get("/v2/orders/count", params={"q": "billing_status:Submitted"})
         assert count == {"count": 1}

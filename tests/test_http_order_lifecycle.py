@@ -380,6 +380,43 @@ class TestOrderListParameters:
         count = client.get("/v2/orders/count", params={"q": "billing_status:Submitted"})
         assert count == {"count": 1}
 
+    @pytest.mark.parametrize(
+        "params",
+        [
+            {"filter[billing_status]": "Pending"},
+            {"filter[state]": "New"},
+            {"q": "billing_status:Pending"},
+            {"filter[billing_status]": "Pending", "sort_by": "-created_at"},
+        ],
+    )
+    def test_paging_skips_none_while_the_batch_runs(
+        self, server: Connect, params: dict[str, str]
+    ) -> None:
+        """Orders that matched on the first page are listed though the batch changes them."""
+        client = server()
+        made = [client.create()["id"] for _ in range(3)]
+        first = client.get("/v2/orders", params={**params, "limit": 1})
+        client.advance(BATCH)  # every order is Accepted and Submitted now
+        later = client.get("/v2/orders", params={**params, "cursor": first["next_cursor"]})
+        listed = [o["id"] for o in first["orders"] + later["orders"]]
+        assert sorted(listed) == sorted(made)
+        assert {o["billing_status"] for o in later["orders"]} == {"Submitted"}
+
+    def test_submission_date_ranges_count_accepted_orders(self, server: Connect) -> None:
+        """Only orders a batch accepted have a submission_date for a range to match."""
+        client = server()
+        client.create()
+        client.advance(BATCH)
+        client.create()
+        client.create()
+        params = {"filter[submission_date][gte]": "2026-01-01T00:00:00Z", "limit": "1"}
+        first = client.get("/v2/orders", params=params)
+        assert first["next_cursor"] is None  # only the first order was submitted then
+        client.advance("2026-03-04T08:00:00Z")
+        assert client.get("/v2/orders/count", params={"filter[submission_date][gte]": BATCH}) == {
+            "count": 3
+        }
+
     def test_sort_and_q(self, server: Connect) -> None:
         """-created_at lists newest first across pages; q narrows by field:value."""
         client = server()

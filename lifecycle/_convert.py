@@ -1,7 +1,8 @@
 """Turn orders and fulfillments into the API's JSON shape and back, strictly and losslessly.
 
-Output always carries every field (absent values as null). Input may leave fields out, but a
-value of the wrong JSON type is refused with the path of the field, never coerced.
+Output follows the provider's null rule (`NULL_RULE`): a missing value is `null` only where the
+provider's schema allows it, and its key is left out elsewhere. Input may leave fields out, but
+a value of the wrong JSON type is refused with the path of the field, never coerced.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from cattrs.preconf.json import JsonConverter, make_converter
 
 from lifecycle._errors import LifecycleError, Violation, ViolationCode
 from lifecycle._instant import MalformedInstant, parse_instant
-from lifecycle._models import Fulfillment, Order
+from lifecycle._models import NULL_RULE, Absent, Fulfillment, Order
 from lifecycle._status import OrderStatus
 
 _T = TypeVar("_T")
@@ -300,9 +301,26 @@ def _register_classes(conv: JsonConverter) -> None:
         return structure
 
     conv.register_structure_hook_factory(attrs.has, structure_attrs)
-    conv.register_unstructure_hook_factory(
-        attrs.has, lambda cls: make_dict_unstructure_fn(cls, conv)
-    )
+    conv.register_unstructure_hook_factory(attrs.has, lambda cls: _unstructure_attrs(conv, cls))
+
+
+def _unstructure_attrs(conv: JsonConverter, cls: type) -> Callable[[Any], dict[str, Any]]:
+    """Write `cls` with its fields in order, leaving out what `NULL_RULE` says to leave out."""
+    inner: Callable[[Any], dict[str, Any]] = make_dict_unstructure_fn(cls, conv)
+    rules = NULL_RULE.get(cls.__name__, {})
+    left_out = tuple(name for name, rule in rules.items() if rule.value is not Absent.NULL)
+    if not left_out:
+        return inner
+
+    def unstructure(value: object) -> dict[str, Any]:
+        # Deleting keeps the other keys in the model's (the provider's) order.
+        out = inner(value)
+        for name in left_out:
+            if out[name] is None:
+                del out[name]
+        return out
+
+    return unstructure
 
 
 def _make_converter() -> JsonConverter:
@@ -352,8 +370,10 @@ def order_to_json(order: Order) -> dict[str, Any]:
         order: the order.
 
     Returns:
-        A dict of JSON-ready values holding every field, None for absent ones, datetimes as
-        ISO 8601 UTC strings ending in "Z".
+        A dict of JSON-ready values: every field with a value; a field without one is None
+        where the provider's schema is nullable and left out elsewhere (`NULL_RULE`);
+        datetimes as ISO 8601 UTC strings ending in "Z". `order_from_json` reads it back
+        to an equal order.
 
     Raises:
         ValueError: a datetime of the order has no time zone, or its status is not a

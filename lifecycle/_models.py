@@ -7,6 +7,7 @@ compare by identity; their parts are frozen values. `lifecycle._convert` turns t
 from __future__ import annotations
 
 import datetime as dt  # noqa: TC003 - attrs.resolve_types below needs it at run time
+import enum
 
 import attrs
 
@@ -243,6 +244,135 @@ class Fulfillment:
     external_fulfillment_id: str | None = None
     order_lines: tuple[FulfillmentLine, ...] = ()
     crm_id: str | None = None
+
+
+class Absent(enum.Enum):
+    """What an order document shows for a field that has no value (see `WhenAbsent`)."""
+
+    NULL = "null"
+    """`null`: the provider's schema marks the field `nullable`."""
+    LEFT_OUT = "left out"
+    """The key is not written: the provider's schema does not allow `null` there."""
+    ALWAYS = "always set"
+    """OK Capsule always gives the field a value; a model without one leaves it out."""
+
+
+@attrs.frozen
+class WhenAbsent:
+    """The null rule for one optional field: what stands in for a missing value, and why."""
+
+    value: object
+    """An `Absent` marker, or the value OK Capsule gives the field when none is sent."""
+    why: str
+
+
+_N, _OUT, _ALWAYS = Absent.NULL, Absent.LEFT_OUT, Absent.ALWAYS
+_SENT = "unless the client sends it"
+_NO = WhenAbsent(False, "false unless the client says otherwise")  # noqa: FBT003 - a value
+_INTERNAL = "internal to OK Capsule; the simulator never sets it"
+
+NULL_RULE: dict[str, dict[str, WhenAbsent]] = {
+    "Order": {
+        "name": WhenAbsent(_N, "nullable; every order gets its OR- name when created"),
+        "batch_id": WhenAbsent(_OUT, "set when a batch accepts the order"),
+        "batch_ids": WhenAbsent(_OUT, "set when a batch accepts the order"),
+        "source_client_order_id": WhenAbsent(_OUT, _SENT),
+        "client_custom_order_id": WhenAbsent(_OUT, _SENT),
+        "billing_status": WhenAbsent(_ALWAYS, "Pending, then as the events set it"),
+        "state": WhenAbsent(_ALWAYS, "derived from the status"),
+        "source": WhenAbsent(_ALWAYS, "the provider's default when the create names none"),
+        "order_type": WhenAbsent(_ALWAYS, "the provider's default when the create names none"),
+        "email": WhenAbsent(_OUT, _SENT),
+        "phone_number": WhenAbsent(_OUT, _SENT),
+        "note": WhenAbsent(_OUT, _SENT),
+        "pack_builder_id": WhenAbsent(_OUT, _SENT),
+        "okc_affiliate_id": WhenAbsent(_OUT, _SENT),
+        "total_pouch_count": WhenAbsent(_ALWAYS, "worked out from the lines"),
+        "created_by": WhenAbsent(_ALWAYS, "the creating client's id"),
+        "updated_by": WhenAbsent(_ALWAYS, "the last client to change it"),
+        "composition": WhenAbsent(_N, "nullable; null while the order has no pouches"),
+        "consumer": WhenAbsent(_ALWAYS, "a create needs one"),
+        "shipping_address": WhenAbsent(_ALWAYS, "a create needs one"),
+        "submission_date": WhenAbsent(_OUT, "set when a batch accepts (submits) the order"),
+        "total": WhenAbsent(_ALWAYS, "worked out from the lines and fees"),
+        "discount_total": WhenAbsent(_ALWAYS, "0, the simulator gives no discounts"),
+        "fulfillment_fee_total": WhenAbsent(_ALWAYS, "worked out from the lines"),
+        "shipping_fee_total": WhenAbsent(_ALWAYS, "the flat shipping fee"),
+        "comments": WhenAbsent(_OUT, _SENT),
+        "engineering_notes": WhenAbsent(_OUT, _SENT),
+        "crm_id": WhenAbsent(_OUT, _INTERNAL),
+    },
+    "ShippingAddress": {
+        "address2": WhenAbsent(_OUT, _SENT),
+        "province_code": WhenAbsent(_OUT, _SENT),
+        "country_code": WhenAbsent(_OUT, _SENT),
+    },
+    "Consumer": {
+        "email": WhenAbsent(_OUT, _SENT),
+        "first_name": WhenAbsent(_OUT, _SENT),
+        "last_name": WhenAbsent(_OUT, _SENT),
+        "phone_number": WhenAbsent(_OUT, _SENT),
+        "client_custom_consumer_id": WhenAbsent(_OUT, _SENT),
+        "crm_account_id": WhenAbsent(_OUT, _INTERNAL),
+        "crm_id": WhenAbsent(_OUT, _INTERNAL),
+    },
+    "OrderLine": {
+        "order_id": WhenAbsent(_ALWAYS, "its order's id"),
+        "batch_id": WhenAbsent(_OUT, "set when a batch accepts the order"),
+        "fulfillment_id": WhenAbsent(_OUT, "set when the order ships (or as the client sent it)"),
+        "packaging_asset_group_id": WhenAbsent(_OUT, _SENT),
+        "product_line_id": WhenAbsent(_OUT, _INTERNAL),
+        "kit_id": WhenAbsent(_OUT, _SENT),
+        "client_custom_pack_name": WhenAbsent(_OUT, _SENT),
+        "discount_amount": WhenAbsent(0.0, "the simulator gives no discounts"),
+        "name": WhenAbsent(_OUT, _SENT),
+        "physician_name": WhenAbsent(_OUT, _SENT),
+        "duration": WhenAbsent(30, "the provider's default: 30 days"),
+        "total": WhenAbsent(_ALWAYS, "worked out from the pouches"),
+        "unit_price": WhenAbsent(_ALWAYS, "worked out from the pouches"),
+        "client_custom_line_ids": WhenAbsent(_OUT, _SENT),
+        "client_custom_order_line_id": WhenAbsent(_OUT, _SENT),
+        "replacement_order_line_id": WhenAbsent(_OUT, "only a replacement order's lines have one"),
+        "warnings": WhenAbsent(_OUT, _INTERNAL),
+        "lot_information": WhenAbsent(_OUT, _INTERNAL),
+        "children_count": WhenAbsent(_OUT, _INTERNAL),
+        "children_tracking_numbers": WhenAbsent(_OUT, _INTERNAL),
+        "crm_id": WhenAbsent(_OUT, _INTERNAL),
+        "is_expedited": _NO,
+        "is_priority_shipping": _NO,
+        "is_priority_production": _NO,
+        "has_special_handling": _NO,
+        "special_handling_instructions": WhenAbsent(_OUT, _SENT),
+        "share_url": WhenAbsent(_OUT, _SENT),
+        "custom_text_1": WhenAbsent(_OUT, _SENT),
+        "custom_text_2": WhenAbsent(_OUT, _SENT),
+        "custom_text_3": WhenAbsent(_OUT, _SENT),
+        "is_static_item": _NO,
+        "contains_standalone": _NO,
+        "set_id": WhenAbsent(_N, "nullable; null after set explosion, as the provider has it"),
+        "status": WhenAbsent(_N, "nullable; null until a batch accepts the order"),
+        "order_acceptance_date": WhenAbsent(_OUT, "set when a batch accepts the order"),
+    },
+    "Pouch": {
+        "time_of_administration": WhenAbsent("Morning", "what a pouch without one is priced as"),
+        "custom_label": WhenAbsent(_OUT, _SENT),
+        "pack_id": WhenAbsent(_OUT, "sent instead of contents, or left out"),
+        "cycle": WhenAbsent("daily", "the provider's default cycle"),
+        "cycle_length": WhenAbsent(_OUT, "only a cycle of days has a length (7 or 10)"),
+        "duration": WhenAbsent(_OUT, "the line's duration applies"),
+        "crm_id": WhenAbsent(_OUT, _INTERNAL),
+        "set_id": WhenAbsent(_N, "nullable; null after set explosion, as the provider has it"),
+    },
+    "PouchContent": {
+        "serving_size": WhenAbsent(1, "one serving unless the client says otherwise"),
+        "crm_id": WhenAbsent(_OUT, _INTERNAL),
+    },
+}
+"""The null rule of an order document, per model class and optional field: `null` only where
+the provider's schema says `nullable: true`; elsewhere the value OK Capsule would give, or the
+key left out. `order_to_json` writes a missing value by this rule (null where `NULL`, the
+key left out elsewhere: it invents no values); the simulator fills in the values, and its
+OpenAPI document requires the fields it always sets."""
 
 
 # The annotations are strings (postponed evaluation); resolve them once here so that cattrs,

@@ -11,11 +11,14 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from lifecycle._table import CREATION, Actor
-from simulator._ids import stable_uuid
+from simulator._errors import NotFound
 from simulator._timefmt import iso
 
 if TYPE_CHECKING:
     import sqlite3
+    from collections.abc import Sequence
+
+    from simulator._idcodec import IdCodec
 
 SYSTEM_USER = "00000000-0000-4000-8000-000000000000"
 """`done_by` of rows written by the batch, operations or an operator rather than a client."""
@@ -91,11 +94,17 @@ def status_history(conn: sqlite3.Connection, order_seq: int) -> list[dict[str, A
     ]
 
 
+LOG_ID_KIND = "log"
+"""The kind of a transaction-log row's id (`IdCodec`): it reads back to the row's `seq`."""
+
+_TRANSACTION_COLUMNS = (
+    "l.seq, l.at, l.column_name, l.old_data, l.new_data, l.event, l.actor, l.reason"
+)
+"""What `_transaction` reads of a log row `l`."""
+
+
 def transaction_rows(
-    conn: sqlite3.Connection,
-    order: tuple[int, str],
-    client_id: str,
-    id_salt: tuple[object, ...],
+    conn: sqlite3.Connection, order: tuple[int, str], client_id: str, codec: IdCodec
 ) -> list[dict[str, Any]]:
     """An order's log in the provider's `OrderTransactionLogs` shape, plus event/actor/reason.
 
@@ -103,31 +112,55 @@ def transaction_rows(
         conn: the store.
         order: the order's `seq` and id.
         client_id: its client.
-        id_salt: what makes the rows' ids this world's.
+        codec: the world's ids: a row's id reads back to its `seq`.
     """
     order_seq, order_id = order
     rows = conn.execute(
-        "SELECT seq, at, column_name, old_data, new_data, event, actor, reason "
-        "FROM order_log WHERE order_seq = ? ORDER BY seq",
+        f"SELECT {_TRANSACTION_COLUMNS} FROM order_log l "  # noqa: S608 - fixed columns
+        "WHERE l.order_seq = ? ORDER BY l.seq",
         (order_seq,),
     ).fetchall()
-    return [
-        {
-            "id": stable_uuid(*id_salt, "log", seq),
-            "column_name": column,
-            "old_data": old,
-            "new_data": new,
-            "event_type": "INSERT" if event == CREATION.event else "UPDATE",
-            "done_by": client_id if actor == Actor.CLIENT else SYSTEM_USER,
-            "client_id": client_id,
-            "entity_id": order_id,
-            "created_at": iso(at),
-            "event": event,
-            "actor": actor,
-            "reason": reason,
-        }
-        for seq, at, column, old, new, event, actor, reason in rows
-    ]
+    return [_transaction(row, order_id, client_id, codec) for row in rows]
+
+
+def transaction(
+    conn: sqlite3.Connection, log_id: str, client_id: str, codec: IdCodec
+) -> dict[str, Any]:
+    """One row of one of the client's orders' logs, by its id.
+
+    Raises:
+        NotFound: no such row of this client's orders.
+    """
+    seq = codec.number(LOG_ID_KIND, log_id) or 0
+    row = conn.execute(
+        f"SELECT o.id, {_TRANSACTION_COLUMNS} FROM order_log l "  # noqa: S608 - fixed columns
+        "JOIN orders o ON o.seq = l.order_seq WHERE l.seq = ? AND o.client_id = ?",
+        (seq, client_id),
+    ).fetchone()
+    if row is None:
+        raise NotFound(f"No order transaction log with id '{log_id}'.")
+    return _transaction(row[1:], row[0], client_id, codec)
+
+
+def _transaction(
+    row: Sequence[Any], order_id: str, client_id: str, codec: IdCodec
+) -> dict[str, Any]:
+    """A log row in the provider's shape: `old_data`/`new_data` are text, empty for none."""
+    seq, at, column, old, new, event, actor, reason = row
+    return {
+        "id": codec.make(LOG_ID_KIND, seq),
+        "column_name": column,
+        "old_data": "" if old is None else old,
+        "new_data": "" if new is None else new,
+        "event_type": "INSERT" if event == CREATION.event else "UPDATE",
+        "done_by": client_id if actor == Actor.CLIENT else SYSTEM_USER,
+        "client_id": client_id,
+        "entity_id": order_id,
+        "created_at": iso(at),
+        "event": event,
+        "actor": actor,
+        "reason": reason,
+    }
 
 
 def last_seq(conn: sqlite3.Connection) -> int:

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from simulator import _changes, _fulfillments, _paging, _rows
-from simulator._listing import check_limit, parse_filters
+from simulator._errors import BadRequest
+from simulator._listing import check_limit, order_query, parse_q
 from simulator._timefmt import from_micros, to_micros
 
 if TYPE_CHECKING:
@@ -39,32 +40,37 @@ def order_row_by_custom_id(world: World, custom_id: str, client: str | None) -> 
         return _rows.by_custom_id(world.store.conn, custom_id, world.client(client))
 
 
-def count(world: World, filters: Mapping[str, Any] | None, client: str | None) -> int:
-    """How many of the client's orders match the filters now.
+def count(
+    world: World, filters: Mapping[str, Any] | None, client: str | None, q: str | None = None
+) -> int:
+    """How many of the client's orders match the filters and `q` now.
 
     Raises:
-        BadRequest: a bad filter.
+        BadRequest: a bad filter or `q`.
     """
     with world.reading:
         client_id = world.client(client)
-        return _rows.count(world.store.conn, client_id, parse_filters(filters))
+        return _rows.count(world.store.conn, client_id, order_query(filters, q))
 
 
-def page(
+def page(  # noqa: PLR0913 - the list's filters, page, client, and its `sort_by` and `q`
     world: World,
     filters: Mapping[str, Any] | None,
     limit: int,
     cursor: str | None,
     client: str | None,
+    *,
+    sort_by: str | None = None,
+    q: str | None = None,
 ) -> tuple[list[OrderRow], str | None]:
     """One page's rows (documents not decoded yet) and the next page's cursor.
 
     Raises:
-        BadRequest: a bad filter, limit or cursor.
+        BadRequest: a bad filter, limit, cursor, `sort_by` or `q`.
     """
     with world.reading:
         client_id = world.client(client)
-        query = parse_filters(filters)
+        query = order_query(filters, q, sort_by)
         limit = check_limit(limit)
         conn = world.store.conn
         if cursor is None:
@@ -118,17 +124,44 @@ def fulfillment(world: World, fulfillment_id: str, client: str | None) -> dict[s
         return _fulfillments.get(world.store.conn, number, fulfillment_id, world.client(client))
 
 
-def transaction_logs(world: World, order_id: str, client: str | None) -> list[dict[str, Any]]:
-    """The order's transaction log in the provider's shape: one row per changed field.
+LOG_SEARCH = ("entity_id", "column_name", "event_type", "event", "actor")
+"""What `q` searches in an order's transaction log (`entity_id` names the order)."""
+
+
+def transaction_logs(
+    world: World, order_id: str | None, client: str | None, q: str | None = None
+) -> list[dict[str, Any]]:
+    """An order's transaction log in the provider's shape: one row per changed field.
+
+    Args:
+        world: the world.
+        order_id: the order (`filter[entity_id]`), or None when `q` names it.
+        client: the client.
+        q: `field:value` terms over `LOG_SEARCH`, all of which a row must match.
 
     Raises:
         NotFound: no such order for this client.
+        BadRequest: a bad `q`, or not exactly one order named.
     """
+    terms = parse_q(q, LOG_SEARCH)
+    named = {order_id} - {None} | set(terms.pop("entity_id", ()))
+    if len(named) != 1:
+        raise BadRequest(
+            "Name one order, with filter[entity_id]=<order id> or q=entity_id:<order id>: "
+            "the simulator lists one order's log at a time.",
+            "filter[entity_id]",
+        )
+    (chosen,) = named
     with world.reading:
         client_id = world.client(client)
-        row = world.load(order_id, client_id)
-        salt = (world.seed, world.ids.epoch)
-        return _changes.transaction_rows(world.store.conn, (row.seq, row.id), client_id, salt)
+        row = world.load(str(chosen), client_id)
+        codec = world.ids.codec
+        found = _changes.transaction_rows(world.store.conn, (row.seq, row.id), client_id, codec)
+    return [
+        entry
+        for entry in found
+        if all(str(entry[field]) in values for field, values in terms.items())
+    ]
 
 
 def history(world: World, order_id: str) -> list[dict[str, Any]]:

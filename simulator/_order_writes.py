@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -9,7 +10,15 @@ from lifecycle._errors import UpdateRejected, Violation, ViolationCode
 from lifecycle._status import OrderStatus
 from lifecycle._table import CREATION, Event, actor_of
 from lifecycle._validation import validate_create, validate_update
-from simulator import _catalogue, _changes, _consumers, _moves, _orders, _rows
+from simulator import (
+    _catalogue,
+    _changes,
+    _consumers,
+    _moves,
+    _order_lifecycle,
+    _orders,
+    _rows,
+)
 from simulator._address import Trigger, TriggerKind, validate_address
 from simulator._operations import encode_trigger, parse_trigger
 from simulator._timefmt import iso
@@ -47,6 +56,7 @@ def create(world: World, payload: object, client: str | None) -> dict[str, Any]:
         consumer = _order_consumer(world, conn, client_id, valid.consumer, now, save=False)
         # Issued now, saved once below: an order makes up to a dozen ids.
         order_id = ids.issue("order")
+        seq = ids.last("order")
         address = _orders.shipping_address(valid.shipping_address)
         review = _address_review(address, trigger)
         status = _moves.start_status(valid.status, review)
@@ -59,19 +69,18 @@ def create(world: World, payload: object, client: str | None) -> dict[str, Any]:
                 "name": f"OR-{10000 + ids.last('order')}",
                 "source": valid.source,
                 "order_type": valid.order_type,
-                "consumer": consumer,
+                "consumer": _orders.embedded_consumer(consumer),
                 "shipping_address": address,
-                "order_lines": _orders.build_lines(order_id, valid.order_lines, ids.issue, prices),
+                "order_lines": _orders.build_lines(
+                    order_id, valid.order_lines, _id_maker(world, seq, [], conn=None), prices
+                ),
                 "created_at": stamp,
-                "submission_date": stamp,
                 "created_by": client_id,
                 "updated_by": client_id,
-                "billing_status": _orders.INITIAL_BILLING_STATUS,
             }
         )
         _orders.price_order(doc)
         ids.save(conn)
-        seq = ids.last("order")
         _rows.insert(conn, seq, doc, status, now=now, trigger=_stored_trigger(trigger))
         reason = f"created; address needs review: {review}" if review else "created"
         conn.execute(
@@ -102,7 +111,9 @@ def update(world: World, order_id: str, payload: object, client: str | None) -> 
         # An unknown consumer cannot be looked up; the other fields are still checked.
         wanted = {k: v for k, v in valid.changes.items() if k != "consumer" or not unknown}
         changes = _new_values(world, conn, row, wanted, prices=prices, now=now)
-        doc = {**row.doc, **{key: new for key, (_old, new) in changes.items()}}
+        doc = _orders.settle(
+            "Order", {**row.doc, **{key: new for key, (_old, new) in changes.items()}}
+        )
         trigger = (
             _trigger(world, doc.get("note"), doc["shipping_address"], problems)
             if "note" in changes or "shipping_address" in changes
@@ -124,7 +135,7 @@ def update(world: World, order_id: str, payload: object, client: str | None) -> 
         released = status is not row.status and status is OrderStatus.PENDING
         stored = _stored_trigger(trigger)
         _rows.save(conn, row.seq, doc, status, now=now, trigger=stored, released=released)
-    return _orders.overlay(doc, status, iso(now))
+    return _order_lifecycle.overlay(doc, status, iso(now), row.lifecycle)
 
 
 def _log(
@@ -177,10 +188,10 @@ def _new_values(  # noqa: PLR0913 - the world, the order, and the update's value
         if key == "shipping_address":
             new: Any = _orders.shipping_address(value)
         elif key == "consumer":
-            new = _order_consumer(world, conn, row.client_id, value, now)
+            new = _orders.embedded_consumer(_order_consumer(world, conn, row.client_id, value, now))
         elif key == "order_lines":
             new, unknown = _orders.merge_lines(
-                row.id, old or [], value, _id_maker(world, conn), prices
+                row.id, old or [], value, _id_maker(world, row.seq, old or [], conn=conn), prices
             )
             if unknown:
                 raise UpdateRejected(
@@ -199,8 +210,32 @@ def _new_values(  # noqa: PLR0913 - the world, the order, and the update's value
     return found
 
 
-def _id_maker(world: World, conn: sqlite3.Connection) -> Callable[[str], str]:
-    return lambda kind: world.ids.next(conn, kind)
+def _id_maker(
+    world: World,
+    order_seq: int,
+    lines: list[dict[str, Any]],
+    *,
+    conn: sqlite3.Connection | None,
+) -> Callable[[str], str]:
+    """Makes the ids of an order's new parts: lines numbered on from its existing ones.
+
+    Args:
+        world: the world.
+        order_seq: the order's number.
+        lines: its lines now.
+        conn: the transaction to save the id counters in, or None when the caller saves them.
+    """
+    codec, ids = world.ids.codec, world.ids
+    numbers = itertools.count(
+        max((_orders.line_key(codec, line["id"])[1] for line in lines), default=0) + 1
+    )
+
+    def make(kind: str) -> str:
+        if kind == _orders.LINE_ID_KIND:
+            return _orders.line_id(codec, order_seq, next(numbers))
+        return ids.issue(kind) if conn is None else ids.next(conn, kind)
+
+    return make
 
 
 def _reference_problems(

@@ -19,8 +19,11 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from lifecycle._status import OrderStatus
+from lifecycle._table import Event
 from simulator import _changes, _rows
 from simulator._errors import BadRequest
+from simulator._order_lifecycle import billing_status
 
 if TYPE_CHECKING:
     import sqlite3
@@ -95,7 +98,7 @@ class CursorCodec:
             BadRequest: the cursor is malformed, forged, from another world, another list,
                 another client or another set of filters.
         """
-        body = self._open(text)
+        body = self.open(text)
         cursor = _parse(body)
         if cursor.client_id != client_id:
             raise _bad_cursor("it belongs to another client")
@@ -104,15 +107,11 @@ class CursorCodec:
         return cursor
 
     def open(self, text: str) -> bytes:
-        """The signed bytes of a cursor this codec sealed (other lists' cursors read them).
+        """The signed bytes of a cursor this codec sealed (`seal`), any list's.
 
         Raises:
-            BadRequest: naming `cursor`: not base64url, or not signed by this codec.
+            BadRequest: not base64url, altered, or sealed by another world, naming `cursor`.
         """
-        return self._open(text)
-
-    def _open(self, text: str) -> bytes:
-        """The signed bytes of a cursor this codec sealed."""
         if len(text) > MAX_CURSOR_CHARS or not _TEXT.fullmatch(text):
             raise _bad_cursor("it is not a cursor this server issued (not base64url text)")
         try:
@@ -180,26 +179,30 @@ def matching(
     """Up to `count` orders after the cursor that matched the filters at the cursor's moment.
 
     Orders unchanged since then are judged by their columns in SQL; the few changed since
-    are judged by their values back then, read from the log. The two are merged by `seq`.
+    are judged by their values back then, read from the log. The two are merged by `seq`,
+    newest first when the query says so (`after` 0 then means "from the newest").
     """
+    low, high = state.after, state.newest_order
+    if query.descending:
+        low, high = 0, (state.after - 1 if state.after else state.newest_order)
     changed = _values_then(conn, state)
     then = sorted(
-        seq
-        for seq, values in changed.items()
-        if state.after < seq <= state.newest_order and query.matches(values)
+        (seq for seq, values in changed.items() if low < seq <= high and query.matches(values)),
+        reverse=query.descending,
     )
     where, params = query.where()
     current = conn.execute(
         f"SELECT {_rows.ORDER_COLUMNS} FROM orders "  # noqa: S608 - fixed columns, bound values
-        f"WHERE client_id = ? AND seq > ? AND seq <= ? AND {where} ORDER BY seq",
-        [state.client_id, state.after, state.newest_order, *params],
+        f"WHERE client_id = ? AND seq > ? AND seq <= ? AND {where} "
+        f"ORDER BY seq{' DESC' if query.descending else ''}",
+        [state.client_id, low, high, *params],
     )
     emitted = 0
     past = iter(then)
     next_past = next(past, None)
     for raw in current:
         seq = raw[0]
-        while next_past is not None and next_past < seq:
+        while next_past is not None and (next_past > seq if query.descending else next_past < seq):
             if emitted >= count:
                 return
             yield _rows.by_seq(conn, next_past)
@@ -209,7 +212,7 @@ def matching(
             return
         if seq in changed:
             continue  # judged by its past values above, not its present ones
-        yield _rows.OrderRow(raw)
+        yield _rows.OrderRow(raw, conn)
         emitted += 1
     while next_past is not None and emitted < count:
         yield _rows.by_seq(conn, next_past)
@@ -230,19 +233,24 @@ def orders_then(
 def _values_then(conn: sqlite3.Connection, state: Cursor) -> dict[int, dict[str, Any]]:
     """For the client's orders changed since the cursor's moment: their filterable values then.
 
-    Only `status` and `updated_at` ever change after creation; the first log row after the
-    moment holds the old `updated_at`, the first status row the old status.
+    Only `status`, `updated_at` and whether a batch accepted the order change after creation;
+    the first log row after the moment holds the old `updated_at`, the first status row the
+    old status, and an accept row after it says the order may not have been accepted then.
     """
     values: dict[int, dict[str, Any]] = {}
     rows = conn.execute(
         "SELECT o.seq, o.status, o.name, o.source, o.client_custom_order_id, o.created_at, "
-        "o.updated_at, l.column_name, l.old_data, l.prev_updated_at "
+        "o.updated_at, o.accepted_at, l.column_name, l.old_data, l.prev_updated_at, l.event "
         "FROM order_log l JOIN orders o ON o.seq = l.order_seq "
         "WHERE o.client_id = ? AND l.seq > ? ORDER BY l.seq",
         (state.client_id, state.as_of_log),
     )
     status_seen: set[int] = set()
-    for seq, status, name, source, custom, created, updated, column, old, prev in rows:
+    accepted_since: set[int] = set()
+    submitted: dict[int, int | None] = {}
+    """When a batch last accepted each order, as of the moment (None: not yet)."""
+    for seq, status, name, source, custom, created, updated, accepted_at, *change in rows:
+        column, old, prev, event = change
         entry = values.get(seq)
         if entry is None:
             entry = values[seq] = {
@@ -253,7 +261,27 @@ def _values_then(conn: sqlite3.Connection, state: Cursor) -> dict[int, dict[str,
                 "created_at": created,
                 "updated_at": updated if prev is None else prev,
             }
+            submitted[seq] = accepted_at
         if column == "status" and seq not in status_seen:
             entry["status"] = old
             status_seen.add(seq)
+        if event == _ACCEPT:
+            accepted_since.add(seq)
+    for seq in accepted_since:
+        before = conn.execute(_ACCEPTED_BEFORE_SQL, (seq, _ACCEPT, state.as_of_log)).fetchone()
+        submitted[seq] = None if before is None else before[0]
+    for seq, entry in values.items():
+        status = entry["status"]  # None for an order created since (never listed)
+        if status is not None:
+            entry["submission_date"] = submitted[seq]
+            entry["billing_status"] = billing_status(
+                OrderStatus(status), accepted=submitted[seq] is not None
+            )
     return values
+
+
+_ACCEPT = Event.ACCEPT.value
+_ACCEPTED_BEFORE_SQL = (
+    "SELECT at FROM order_log WHERE order_seq = ? AND event = ? AND seq <= ? "
+    "ORDER BY seq DESC LIMIT 1"
+)

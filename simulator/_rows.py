@@ -7,7 +7,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from lifecycle._status import OrderStatus
-from simulator import _orders
+from simulator import _json, _order_lifecycle, _orders
 from simulator._errors import NotFound
 from simulator._timefmt import iso
 
@@ -16,9 +16,10 @@ if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
     from simulator._listing import OrderQuery
+    from simulator._order_lifecycle import Lifecycle
 
 ORDER_COLUMNS = (
-    "seq, id, client_id, status, updated_at, trigger, "
+    "seq, id, client_id, status, updated_at, trigger, accepted_at, "
     "(SELECT CAST(doc AS BLOB) FROM order_docs WHERE order_docs.seq = orders.seq)"
 )
 """What `OrderRow` reads, selected `FROM orders`; the document is kept in its own table.
@@ -36,17 +37,40 @@ def _head(status: str, updated_at: int) -> bytes:
 class OrderRow:
     """A stored order: its columns and its document (decoded only when first asked for)."""
 
-    __slots__ = ("_doc", "client_id", "id", "seq", "status", "stored", "trigger", "updated_at")
+    __slots__ = (
+        "_doc",
+        "client_id",
+        "id",
+        "lifecycle",
+        "seq",
+        "status",
+        "stored",
+        "trigger",
+        "updated_at",
+    )
 
-    def __init__(self, row: Sequence[Any]) -> None:
-        """Read a row selected with `ORDER_COLUMNS`."""
+    def __init__(self, row: Sequence[Any], conn: sqlite3.Connection) -> None:
+        """Read a row selected with `ORDER_COLUMNS`; an accepted order's lifecycle with it.
+
+        Args:
+            row: the selected columns.
+            conn: the store, its lock held: an accepted order's lifecycle facts are read now,
+                since the document is rendered after the lock is free again.
+        """
         self.seq: int = row[0]
         self.id: str = row[1]
         self.client_id: str = row[2]
         self.status: OrderStatus = OrderStatus(row[3])
         self.updated_at: int = row[4]
         self.trigger: str | None = row[5]
-        self.stored: bytes = row[6]
+        accepted_at: int | None = row[6]
+        self.lifecycle: Lifecycle | None = (
+            None
+            if accepted_at is None
+            else _order_lifecycle.fetch(conn, self.seq, self.client_id, accepted_at)
+        )
+        """What the order's events set, once a batch accepted it (None before)."""
+        self.stored: bytes = row[7]
         """The document's JSON as the store keeps it (`_orders.stored_text`), in UTF-8."""
         self._doc: dict[str, Any] | None = None
 
@@ -59,14 +83,28 @@ class OrderRow:
 
     def document(self) -> dict[str, Any]:
         """The order as the API shows it now."""
-        return _orders.overlay(self.doc, self.status, iso(self.updated_at))
+        return _order_lifecycle.overlay(self.doc, self.status, iso(self.updated_at), self.lifecycle)
 
     def json_parts(self) -> tuple[bytes, memoryview]:
-        """The same order as UTF-8 JSON, in two pieces for `bytes.join`: no decode, no copy.
+        """The same order as UTF-8 JSON, in two pieces for `bytes.join`.
 
-        The splice of `_orders.document_text`, done on the stored bytes.
+        A never-accepted order is the splice of `_orders.document_text`, done on the stored
+        bytes: no decode, no copy. An accepted one also has its line fields laid over the
+        stored text (`_order_lifecycle.spliced_lines`), still without decoding it.
         """
-        return _head(self.status.value, self.updated_at), memoryview(self.stored)[1:]
+        lifecycle = self.lifecycle
+        if lifecycle is None:
+            return _head(self.status.value, self.updated_at), memoryview(self.stored)[1:]
+        laid = _order_lifecycle.spliced_lines(self.stored, self.status, lifecycle)
+        if laid is None:
+            return b"", memoryview(_json.dumps(self.document()).encode())
+        head = _orders.document_head(
+            self.status.value,
+            iso(self.updated_at),
+            _order_lifecycle.billing_status(self.status, accepted=True),
+            _order_lifecycle.order_fields(lifecycle),
+        )
+        return head.encode(), memoryview(laid)[1:]
 
 
 def load(conn: sqlite3.Connection, seq: int, order_id: str, client_id: str | None) -> OrderRow:
@@ -89,7 +127,22 @@ def load(conn: sqlite3.Connection, seq: int, order_id: str, client_id: str | Non
     row = conn.execute(sql, params).fetchone()
     if row is None:
         raise NotFound(f"No order with id '{order_id}'.")
-    return OrderRow(row)
+    return OrderRow(row, conn)
+
+
+def load_seq(conn: sqlite3.Connection, seq: int, client_id: str) -> OrderRow:
+    """One of the client's orders by its number alone (what a line's id reads back to).
+
+    Raises:
+        NotFound: the client has no order with that number.
+    """
+    row = conn.execute(
+        f"SELECT {ORDER_COLUMNS} FROM orders WHERE seq = ? AND client_id = ?",  # noqa: S608
+        (seq, client_id),
+    ).fetchone()
+    if row is None:
+        raise NotFound(f"No order numbered {seq}.")
+    return OrderRow(row, conn)
 
 
 def by_custom_id(conn: sqlite3.Connection, custom_id: str, client_id: str) -> OrderRow:
@@ -105,7 +158,7 @@ def by_custom_id(conn: sqlite3.Connection, custom_id: str, client_id: str) -> Or
     ).fetchone()
     if row is None:
         raise NotFound(f"No order with client_custom_order_id '{custom_id}'.")
-    return OrderRow(row)
+    return OrderRow(row, conn)
 
 
 def by_seq(conn: sqlite3.Connection, seq: int) -> OrderRow:
@@ -114,7 +167,7 @@ def by_seq(conn: sqlite3.Connection, seq: int) -> OrderRow:
         f"SELECT {ORDER_COLUMNS} FROM orders WHERE seq = ?",  # noqa: S608 - fixed columns
         (seq,),
     ).fetchone()
-    return OrderRow(row)
+    return OrderRow(row, conn)
 
 
 def count(conn: sqlite3.Connection, client_id: str, query: OrderQuery) -> int:
@@ -165,7 +218,7 @@ def insert(  # noqa: PLR0913 - the order's key, its state, and when
             doc["client_id"],
             status.value,
             doc["name"],
-            doc["client_custom_order_id"],
+            doc.get("client_custom_order_id"),
             doc["source"],
             now,
             now,

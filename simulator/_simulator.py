@@ -18,6 +18,7 @@ from simulator import (
     _catalogue,
     _consumer_book,
     _labels,
+    _lifecycle_reads,
     _moves,
     _order_reads,
     _order_writes,
@@ -504,21 +505,27 @@ class Simulator:
         return self.update_order(order_id, {"status": OrderStatus.CANCELED_BY_CLIENT.value}, client)
 
     def count_orders(
-        self, filters: Mapping[str, Any] | None = None, client: str | None = None
+        self,
+        filters: Mapping[str, Any] | None = None,
+        client: str | None = None,
+        q: str | None = None,
     ) -> int:
-        """How many of the client's orders match the filters now.
+        """How many of the client's orders match the filters (and `q`'s terms) now.
 
         Raises:
-            BadRequest: a bad filter.
+            BadRequest: a bad filter or `q`.
         """
-        return _order_reads.count(self._world, filters, client)
+        return _order_reads.count(self._world, filters, client, q)
 
-    def list_orders(
+    def list_orders(  # noqa: PLR0913 - the provider's list parameters, the last two keyword-only
         self,
         filters: Mapping[str, Any] | None = None,
         limit: int = DEFAULT_LIMIT,
         cursor: str | None = None,
         client: str | None = None,
+        *,
+        sort_by: str | None = None,
+        q: str | None = None,
     ) -> dict[str, Any]:
         """One page of the client's orders, oldest first, with a cursor for the next.
 
@@ -526,31 +533,48 @@ class Simulator:
         for is listed on some page, however it changes meanwhile; orders created after the
         first page wait for the next listing.
 
+        Args:
+            filters: `{"status": [...], "created_at": {"gte": ...}, ...}` (`EQUALITY_FILTERS`,
+                `RANGE_FILTERS`).
+            limit: orders per page, 1 to 250.
+            cursor: the previous page's `next_cursor`, with the same filters, sort and `q`.
+            client: the client (default: the first).
+            sort_by: `created_at` or `name` (the same order), `-` in front or `:desc` after
+                for newest first.
+            q: `field:value` terms over the equality filters' fields, all of which must hold.
+
         Returns:
             `{"orders": [...], "next_cursor": str | None}`.
 
         Raises:
-            BadRequest: a bad filter, limit or cursor.
+            BadRequest: a bad filter, limit, cursor, `sort_by` or `q`.
         """
-        page, next_cursor = _order_reads.page(self._world, filters, limit, cursor, client)
+        page, next_cursor = _order_reads.page(
+            self._world, filters, limit, cursor, client, sort_by=sort_by, q=q
+        )
         return {"orders": [row.document() for row in page], "next_cursor": next_cursor}
 
-    def list_orders_json(
+    def list_orders_json(  # noqa: PLR0913 - as `list_orders`, plus what it saw
         self,
         filters: Mapping[str, Any] | None = None,
         limit: int = DEFAULT_LIMIT,
         cursor: str | None = None,
         client: str | None = None,
         seen: list[str] | None = None,
+        *,
+        sort_by: str | None = None,
+        q: str | None = None,
     ) -> bytes:
         """`list_orders` as UTF-8 JSON, spliced from the stored documents (no decode).
 
         `seen`, if given, gets the ids of the page's orders appended.
 
         Raises:
-            BadRequest: a bad filter, limit or cursor.
+            BadRequest: a bad filter, limit, cursor, `sort_by` or `q`.
         """
-        rows, next_cursor = _order_reads.page(self._world, filters, limit, cursor, client)
+        rows, next_cursor = _order_reads.page(
+            self._world, filters, limit, cursor, client, sort_by=sort_by, q=q
+        )
         if seen is not None:
             seen.extend([row.id for row in rows])
         return _order_reads.page_json(rows, next_cursor)
@@ -591,13 +615,100 @@ class Simulator:
         """
         return _labels.label(self._world, fulfillment_id, client)
 
-    def transaction_logs(self, order_id: str, client: str | None = None) -> list[dict[str, Any]]:
+    def transaction_logs(
+        self, order_id: str | None, client: str | None = None, q: str | None = None
+    ) -> list[dict[str, Any]]:
         """The order's transaction log in the provider's shape: one row per changed field.
+
+        Args:
+            order_id: the order, or None when `q` names it (`entity_id:<order id>`).
+            client: the client (default: the first).
+            q: `field:value` terms over `entity_id`, `column_name`, `event_type`, `event`
+                and `actor`, all of which a row must match.
 
         Raises:
             NotFound: no such order for this client.
+            BadRequest: a bad `q`, or not exactly one order named.
         """
-        return _order_reads.transaction_logs(self._world, order_id, client)
+        return _order_reads.transaction_logs(self._world, order_id, client, q)
+
+    def get_transaction_log(self, log_id: str, client: str | None = None) -> dict[str, Any]:
+        """One row of the transaction log of one of the client's orders, by its id.
+
+        Raises:
+            NotFound: no such row of this client's orders.
+        """
+        return _lifecycle_reads.transaction(self._world, log_id, client)
+
+    def get_order_line(self, line_id: str, client: str | None = None) -> dict[str, Any]:
+        """One line of one of the client's orders, as the order shows it now.
+
+        Raises:
+            NotFound: no such line of this client's orders.
+        """
+        return _lifecycle_reads.order_line(self._world, line_id, client)
+
+    # --- statuses and batches ---------------------------------------------------------------
+
+    def statuses(self, q: str | None = None) -> list[dict[str, Any]]:
+        """Every order status in the provider's `Status` shape (`q`: `name:Pending` ...).
+
+        Raises:
+            BadRequest: a bad `q`.
+        """
+        return _lifecycle_reads.statuses(q)
+
+    def list_batches(  # noqa: PLR0913 - the provider's list parameters, the last two keyword-only
+        self,
+        filters: Mapping[str, Any] | None = None,
+        limit: int = DEFAULT_LIMIT,
+        cursor: str | None = None,
+        client: str | None = None,
+        *,
+        sort_by: str | None = None,
+        q: str | None = None,
+    ) -> dict[str, Any]:
+        """One page of the batches that accepted the client's orders, oldest first.
+
+        Args:
+            filters: `{"batch_status": [...], "name": [...], "crm_id": [...]}`.
+            limit: batches per page, 1 to 250.
+            cursor: the previous page's `next_cursor`, with the same filters, sort and `q`.
+            client: the client (default: the first).
+            sort_by: `created_at` or `name` (the same order); `-` or `:desc` for newest first.
+            q: `field:value` terms over the filters' fields, all of which must hold.
+
+        Returns:
+            `{"batches": [...], "next_cursor": str | None}`.
+
+        Raises:
+            BadRequest: a bad filter, limit, cursor, `sort_by` or `q`.
+        """
+        found, next_cursor = _lifecycle_reads.batch_page(
+            self._world, filters, limit, cursor, client, sort_by=sort_by, q=q
+        )
+        return {"batches": found, "next_cursor": next_cursor}
+
+    def count_batches(
+        self,
+        filters: Mapping[str, Any] | None = None,
+        client: str | None = None,
+        q: str | None = None,
+    ) -> int:
+        """How many batches that accepted the client's orders match the filters and `q`.
+
+        Raises:
+            BadRequest: a bad filter or `q`.
+        """
+        return _lifecycle_reads.batch_count(self._world, filters, client, q)
+
+    def get_batch(self, batch_id: str, client: str | None = None) -> dict[str, Any]:
+        """One batch that accepted the client's orders.
+
+        Raises:
+            NotFound: no such batch, or none of the client's orders was in it.
+        """
+        return _lifecycle_reads.batch(self._world, batch_id, client)
 
     def history(self, order_id: str) -> list[dict[str, Any]]:
         """Every status change of an order, oldest first, with event, actor and reason.

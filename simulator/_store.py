@@ -51,8 +51,12 @@ CREATE TABLE IF NOT EXISTS orders (
     pending_since INTEGER,
     next_event TEXT,
     next_event_at INTEGER,
-    trigger TEXT
+    trigger TEXT,
+    accepted_at INTEGER
 );
+-- `accepted_at`: when a batch last accepted the order (NULL if none has). The batch sets it
+-- as it clears `pending_since`, so the row keeps its size; an order without one is read by
+-- splicing its stored document, an order with one has its lifecycle fields laid over it.
 -- `status` and `updated_at` are deliberately not indexed: the nightly batch changes both on
 -- every Pending order, and each such index costs it about 1.5 s per 1,000,000 orders
 -- (bench/bench_batch.py). List filters on them read the client's orders in `seq` order.
@@ -139,14 +143,18 @@ CREATE TABLE IF NOT EXISTS fulfillments (
 CREATE INDEX IF NOT EXISTS fulfillments_order ON fulfillments (order_seq);
 CREATE INDEX IF NOT EXISTS fulfillments_client ON fulfillments (client_id, seq);
 
--- A nightly batch's acceptances until their first step (`plan`, at `plan_at`). The batch's
--- log rows are one run of `order_log.seq`, from `first_log` to `last_log`: the orders it
+-- A batch: the night's acceptances (or an operator's forced one), kept as the provider's Batch.
+-- Its log rows are one run of `order_log.seq`, from `first_log` to `last_log`: the orders it
 -- accepted are found through them, so the batch neither schedules nor indexes each one.
+-- `plan_at` is when their first step (`plan`) is due, NULL once done. One row a night.
 CREATE TABLE IF NOT EXISTS batches (
     at INTEGER PRIMARY KEY,
+    id TEXT NOT NULL,
+    number INTEGER NOT NULL,
     first_log INTEGER NOT NULL,
     last_log INTEGER NOT NULL,
-    plan_at INTEGER NOT NULL
+    plan_at INTEGER,
+    updated_at INTEGER NOT NULL
 );
 
 -- An order's production run worked out ahead (`_operations.Plan`), with its parcel's facts

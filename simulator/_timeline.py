@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from lifecycle._machine import fire
 from lifecycle._status import OrderStatus
 from lifecycle._table import BY_EVENT, DEST, Event, actor_of
+from simulator import _changes
 from simulator._changes import LOG_ROW_INSERT
 from simulator._fulfillments import DELIVER_SQL, INSERT_SQL
 from simulator._operations import (
@@ -117,12 +118,19 @@ _BATCH_LOG_SQL = (
 # pending_since goes with Pending (a release sets it again), and the row then shrinks rather
 # than grows: its pages are rewritten in place, not split.
 _BATCH_MOVE_SQL = (
-    "UPDATE orders SET status = :dest, updated_at = :at, pending_since = NULL "  # noqa: S608
-    + _BATCH_FILTER
+    "UPDATE orders SET status = :dest, updated_at = :at, pending_since = NULL, "  # noqa: S608
+    "accepted_at = :at " + _BATCH_FILTER
 )
+_BATCH_SQL = (
+    "INSERT INTO batches (at, id, number, first_log, last_log, plan_at, updated_at) "
+    "VALUES (:at, :id, :number, :first, :last, :plan_at, :at) ON CONFLICT (at) DO UPDATE SET "
+    "first_log = MIN(first_log, excluded.first_log), last_log = MAX(last_log, excluded.last_log)"
+)
+"""Records a batch; an operator's accept in the same instant as the night's joins its run."""
 _MOVE_SQL = (
     "UPDATE orders SET status = ?, updated_at = ?, next_event = ?, next_event_at = ?, "
-    "pending_since = CASE WHEN ? THEN ? ELSE pending_since END WHERE seq = ?"
+    "pending_since = CASE WHEN ? THEN ? ELSE pending_since END, "
+    "accepted_at = CASE WHEN ? THEN ? ELSE accepted_at END WHERE seq = ?"
 )
 
 
@@ -225,7 +233,9 @@ class Timeline:
                     "batch": batch_at,
                 },
             ).fetchall()
-            conn.execute("DELETE FROM batches WHERE at = ?", (batch_at,))
+            conn.execute(
+                "UPDATE batches SET plan_at = NULL, updated_at = ? WHERE at = ?", (at, batch_at)
+            )
         rows += conn.execute(_DUE_SQL, (at,)).fetchall()
         return rows
 
@@ -250,11 +260,18 @@ class Timeline:
         accepted = conn.execute(_BATCH_MOVE_SQL, params).rowcount
         if accepted:
             # One row for the whole night; its log rows are `first_log` onwards, in a run.
-            conn.execute(
-                "INSERT INTO batches (at, first_log, last_log, plan_at) VALUES (?, ?, ?, ?)",
-                (at, first_log, first_log + logged - 1, to_micros(start)),
-            )
+            self._record_batch(conn, at, (first_log, first_log + logged - 1), to_micros(start))
         return int(accepted)
+
+    def _record_batch(
+        self, conn: sqlite3.Connection, at: int, logs: tuple[int, int], plan_at: int | None
+    ) -> None:
+        """Keep a batch: its id and number, its run of log rows, when its orders are planned."""
+        batch_id = self.ids.issue("batch")
+        self.ids.save(conn)
+        first, last = logs
+        params = {"at": at, "id": batch_id, "number": self.ids.last("batch")}
+        conn.execute(_BATCH_SQL, params | {"first": first, "last": last, "plan_at": plan_at})
 
     def _planned_steps(self, conn: sqlite3.Connection, at: int) -> int:
         """Deliver, ship and start production of every planned order due at `at`, in bulk SQL.
@@ -330,6 +347,7 @@ class Timeline:
         updates: list[tuple[object, ...]] = []
         shipped: list[tuple[object, ...]] = []
         delivered: list[tuple[int, int, int]] = []
+        accepted = False
         for order, outcome in moves:
             # A plan holds only from the step that made it; any other move voids it.
             if outcome.plan is None:
@@ -357,6 +375,7 @@ class Timeline:
                     order.updated_at,
                 )
             )
+            accepting = event is Event.ACCEPT
             updates.append(
                 (
                     dest.value,
@@ -365,9 +384,12 @@ class Timeline:
                     outcome.next_at,
                     dest is OrderStatus.PENDING,
                     at,
+                    accepting,
+                    at,
                     order.seq,
                 )
             )
+            accepted = accepted or accepting
             if outcome.shipment is not None:
                 shipped.append(self._fulfillment_row(order, outcome.shipment, at))
             elif event is Event.DELIVER:
@@ -377,7 +399,15 @@ class Timeline:
         conn.executemany(_UNPLAN_SQL, unplanned)
         conn.executemany(_PLAN_SQL, plans)
         conn.executemany(_RESCHEDULE_SQL, reschedules)
+        before = _changes.last_seq(conn) if accepted else 0
         conn.executemany(LOG_ROW_INSERT, log)
+        if accepted:
+            # An operator's accept is a batch of its own (planned by its own outcome).
+            (first, last) = conn.execute(
+                "SELECT MIN(seq), MAX(seq) FROM order_log WHERE seq > ? AND event = ?",
+                (before, Event.ACCEPT.value),
+            ).fetchone()
+            self._record_batch(conn, at, (first, last), None)
         conn.executemany(_MOVE_SQL, updates)
         conn.executemany(INSERT_SQL, shipped)
         conn.executemany(DELIVER_SQL, delivered)

@@ -91,7 +91,8 @@ def seed_world(sim: Simulator) -> dict[str, str]:
 
     Returns:
         The ids, by name: `pending`, `shipped`, `fulfillment`, `consumer`, `address` (the
-        consumer's), `product`, `custom` (a `client_custom_order_id`), and the same prefixed
+        consumer's), `product`, `custom` (a `client_custom_order_id`), `batch` (the shipped
+        order's), `line` (its first line), `log` (the pending order's first log row), and the same prefixed
         `other_` for the second client.
     """
     ids: dict[str, str] = {}
@@ -106,7 +107,11 @@ def seed_world(sim: Simulator) -> dict[str, str]:
         (fulfillment,) = sim.list_fulfillments(shipped["id"], client)
         consumer = sim.create_consumer({"first_name": "Grace", "last_name": "Hopper"}, client)
         address = sim.create_address(consumer["id"], ADDRESS_BODY, client)
+        accepted = sim.get_order(shipped["id"], client)
         ids |= {
+            f"{prefix}batch": accepted["batch_id"],
+            f"{prefix}line": accepted["order_lines"][0]["id"],
+            f"{prefix}log": sim.transaction_logs(pending["id"], client)[0]["id"],
             f"{prefix}pending": pending["id"],
             f"{prefix}shipped": shipped["id"],
             f"{prefix}fulfillment": fulfillment["id"],

@@ -56,4 +56,6 @@ class TestOrderFilters:
             "filter[client_custom_order_id]",
         ]
         assert "filter[updated_at][lte]" in names
-        assert len(names) == 12
+        assert {"filter[state]", "filter[billing_status]", "filter[crm_id]"} <= set(names)
+        assert "filter[submission_date][gte]" in names
+        assert len(names) == 19

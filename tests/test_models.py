@@ -269,17 +269,23 @@ _JSON_TYPES: dict[str, tuple[type, ...]] = {
 }
 
 
-def _schema_errors(value: object, schema: dict[str, Any], path: str, *, strict: bool) -> list[str]:
+def _schema_errors(
+    value: object, schema: dict[str, Any], path: str, *, strict: bool, complete: bool = True
+) -> list[str]:
     """List where `value` departs from `schema`.
 
     With `strict`, null is allowed only where the schema says `nullable`; without it, null
-    is also allowed for any property the schema does not require (our converters write an
-    absent optional field as null).
+    is also allowed for any property the schema does not require (the fulfillment converter
+    writes an absent optional field as null). With `complete`, every property must be there;
+    without it, a property the schema does not require may be left out (the order null rule).
     """
     if value is None:
         return [] if schema.get("nullable") or not strict else [f"{path}: null not allowed"]
     if "oneOf" in schema:
-        if any(not _schema_errors(value, s, path, strict=strict) for s in schema["oneOf"]):
+        if any(
+            not _schema_errors(value, s, path, strict=strict, complete=complete)
+            for s in schema["oneOf"]
+        ):
             return []
         return [f"{path}: {value!r} matches no alternative"]
     kind = schema.get("type")
@@ -293,24 +299,32 @@ def _schema_errors(value: object, schema: dict[str, Any], path: str, *, strict: 
         errors.append(f"{path}: {value!r} not in {schema['enum']}")
     if isinstance(value, list):
         for index, item in enumerate(value):
-            errors += _schema_errors(item, schema["items"], f"{path}[{index}]", strict=strict)
+            errors += _schema_errors(
+                item, schema["items"], f"{path}[{index}]", strict=strict, complete=complete
+            )
     if isinstance(value, dict):
-        errors += _object_errors(value, schema, path, strict=strict)
+        errors += _object_errors(value, schema, path, strict=strict, complete=complete)
     return errors
 
 
 def _object_errors(
-    value: dict[str, Any], schema: dict[str, Any], path: str, *, strict: bool
+    value: dict[str, Any], schema: dict[str, Any], path: str, *, strict: bool, complete: bool
 ) -> list[str]:
-    """Check an object's keys are exactly the schema's properties, then each value."""
+    """Check an object's keys are the schema's properties (all of them if `complete`)."""
     properties: dict[str, Any] = schema.get("properties", {})
     required = set(schema.get("required", ()))
     errors = [f"{path}.{key}: not in the schema" for key in value.keys() - properties]
-    errors += [f"{path}.{key}: missing" for key in properties.keys() - value.keys()]
+    errors += [
+        f"{path}.{key}: missing"
+        for key in properties.keys() - value.keys()
+        if complete or key in required
+    ]
     for key, sub in properties.items():
         if key in value:
             item_strict = strict or key in required
-            errors += _schema_errors(value[key], sub, f"{path}.{key}", strict=item_strict)
+            errors += _schema_errors(
+                value[key], sub, f"{path}.{key}", strict=item_strict, complete=complete
+            )
     return errors
 
 
@@ -432,9 +446,14 @@ class TestOrderShape:
     """`order_to_json` writes exactly the provider's Order fields, with its JSON types."""
 
     def test_keys_are_the_schema_properties_in_order(self) -> None:
-        """The emitted keys are the schema's properties, in the schema's order."""
-        emitted = order_to_json(order_from_json(MINIMAL_ORDER))
+        """A full order's keys are the schema's properties, in the schema's order."""
+        emitted = order_to_json(order_from_json(FULL_ORDER))
         assert list(emitted) == list(SCHEMAS["Order"]["properties"])
+
+    def test_sparse_keys_keep_the_schema_order(self) -> None:
+        """A sparse order's keys are some of the schema's properties, still in its order."""
+        emitted = order_to_json(order_from_json(MINIMAL_ORDER))
+        assert list(emitted) == [k for k in SCHEMAS["Order"]["properties"] if k in emitted]
 
     def test_nested_keys_match_the_schema(self) -> None:
         """Consumer, address, line, pouch and content objects carry exactly their properties."""
@@ -445,12 +464,14 @@ class TestOrderShape:
             == []
         )
 
-    def test_minimal_order_fits_with_nulls(self) -> None:
-        """A sparse order is written with null for each absent optional field, [] for lists."""
+    def test_minimal_order_follows_the_null_rule(self) -> None:
+        """A sparse order has null only where nullable, other absent fields left out, [] lists."""
         emitted = order_to_json(order_from_json(MINIMAL_ORDER))
-        assert _schema_errors(emitted, SCHEMAS["Order"], "$", strict=False) == []
+        errors = _schema_errors(emitted, SCHEMAS["Order"], "$", strict=True, complete=False)
+        assert errors == []
         assert emitted["name"] is None
-        assert emitted["consumer"] is None
+        assert "consumer" not in emitted
+        assert "batch_id" not in emitted
         assert emitted["order_lines"] == []
         assert emitted["status"] == "Pending"
 
@@ -568,7 +589,7 @@ class TestRoundTrip:
     def test_order_survives_json(self, order: Order) -> None:
         """Property: any order fits the schema's keys and types and survives JSON unchanged."""
         doc = order_to_json(order)
-        assert _schema_errors(doc, SCHEMAS["Order"], "$", strict=False) == []
+        assert _schema_errors(doc, SCHEMAS["Order"], "$", strict=True, complete=False) == []
         read = order_from_json(_json_text_round_trip(doc))
         assert order_to_json(read) == doc
         # Entities compare by identity; compare their fields (datetimes as instants).

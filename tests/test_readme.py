@@ -63,7 +63,8 @@ class TestCurlSession:
                 ["/bin/bash", str(path)], capture_output=True, text=True, timeout=60, check=False
             )
         assert done.returncode == 0, done.stderr
-        statuses = re.findall(r'"status":"([^"]+)"', done.stdout)
+        # An order's own status leads its document; its lines have one too once accepted.
+        statuses = re.findall(r'\{"order":\{"status":"([^"]+)"', done.stdout)
         assert statuses == ["Pending", "Accepted"]
         assert '"events_applied":1' in done.stdout
         assert "contact OK Capsule support" in done.stdout

@@ -283,7 +283,7 @@ class TestDamageWhileServing:
         db = tmp_path / "world.sqlite"
         _world_file(db, orders=40)
         pages = db.stat().st_size // 4096
-        _zero_pages(db, pages - 20, 10)
+        _zero_pages(db, pages - 19, 20)  # the last 20: order documents and order rows
         # As if the check's time ran out before it reached the damage (a very large store).
         monkeypatch.setattr(_storefile, "quick_check", lambda _conn: None)
         sim = Simulator(start=START, db=db)

@@ -332,6 +332,37 @@ async def _refresh(t: Tenants) -> None:
     CHECKED["cross_tenant"] += 1
 
 
+async def _statuses(t: Tenants) -> None:
+    """The status list is the provider's reference data: the same for both, naming nothing."""
+    theirs = await t.b.get("/v2/statuses")
+    assert theirs.status_code == 200
+    assert theirs.json() == (await t.a.get("/v2/statuses")).json()
+    assert not [value for value in t.owned_by_a() if value in theirs.text]
+    CHECKED["cross_tenant"] += 1
+
+
+async def _list_batches(t: Tenants) -> None:
+    await hidden(t, "/v2/batches")
+
+
+async def _count_batches(t: Tenants) -> None:
+    theirs = (await t.b.get("/v2/batches/count")).json()
+    assert theirs == {"count": t.sim.count_batches(client=OTHER_EMAIL)}
+    CHECKED["cross_tenant"] += 1
+
+
+async def _get_batch(t: Tenants) -> None:
+    await not_found(t, "GET", f"/v2/batches/{t.ids['batch']}")
+
+
+async def _get_order_line(t: Tenants) -> None:
+    await not_found(t, "GET", f"/v2/order-lines/{t.ids['line']}")
+
+
+async def _get_transaction_log(t: Tenants) -> None:
+    await not_found(t, "GET", f"/v2/order-transaction-logs/{t.ids['log']}")
+
+
 PROBES: dict[tuple[str, str], Probe] = {
     ("POST", "/v2/authentication/token"): _token,
     ("POST", "/v2/authentication/refresh-token"): _refresh,
@@ -363,6 +394,12 @@ PROBES: dict[tuple[str, str], Probe] = {
     ("PUT", "/v2/consumers/{consumerId}/addresses/{id}"): _update_address,
     ("DELETE", "/v2/consumers/{consumerId}/addresses/{id}"): _delete_address,
     ("GET", "/v2/order-transaction-logs"): _transaction_logs,
+    ("GET", "/v2/order-transaction-logs/{id}"): _get_transaction_log,
+    ("GET", "/v2/order-lines/{id}"): _get_order_line,
+    ("GET", "/v2/statuses"): _statuses,
+    ("GET", "/v2/batches"): _list_batches,
+    ("GET", "/v2/batches/count"): _count_batches,
+    ("GET", "/v2/batches/{id}"): _get_batch,
 }
 """How the second client tries each `/v2` route on the first client's things."""
 
@@ -499,7 +536,14 @@ def concrete(path: str, ids: dict[str, str]) -> str:
     path = path.replace("{client_custom_order_id}", ids["custom"])
     path = path.replace("{consumerId}", ids["consumer"])
     path = path.replace("/addresses/{id}", f"/addresses/{ids['address']}")
-    nouns = {"consumers": "consumer", "fulfillments/": "fulfillment", "products/": "product"}
+    nouns = {
+        "consumers": "consumer",
+        "fulfillments/": "fulfillment",
+        "products/": "product",
+        "batches/": "batch",
+        "order-lines/": "line",
+        "order-transaction-logs/": "log",
+    }
     noun = next((noun for part, noun in nouns.items() if part in path), "pending")
     return re.sub(r"\{\w+\}", ids[noun], path)
 

@@ -171,7 +171,7 @@ class TestBatchRows:
     """The nightly batch schedules one row for the night, not one step per order."""
 
     def test_one_row_for_the_night_then_every_order_planned(self) -> None:
-        """After the batch, one `batches` row; after its plan tick, none, and each order planned."""
+        """One `batches` row for the night, kept (planned) after its tick; every order planned."""
         sim = Simulator(start=START, seed=2)
         product = sim.list_products()[0]["id"]
         ids = [sim.create_order(order_payload(product))["id"] for _ in range(5)]
@@ -180,7 +180,8 @@ class TestBatchRows:
         unscheduled = sim.store.query("SELECT COUNT(*) FROM orders WHERE next_event IS NULL")
         assert unscheduled[0][0] == 5
         sim.advance(seconds=6 * 3_600)  # the first business tick after the batch
-        assert sim.store.query("SELECT COUNT(*) FROM batches")[0][0] == 0
+        planned = sim.store.query("SELECT COUNT(*) FROM batches WHERE plan_at IS NULL")
+        assert planned[0][0] == 1  # kept, as the provider keeps its batches
         steps = sim.store.query("SELECT next_event FROM orders ORDER BY seq")
         assert {step for (step,) in steps} <= {"begin_production", "ship"}
         assert sim.store.query("SELECT COUNT(*) FROM plans")[0][0] == len(ids)

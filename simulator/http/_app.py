@@ -9,7 +9,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.responses import JSONResponse
 
-from simulator.http import _routes_control, _routes_v2
+from simulator.http import _routes_control, _routes_lifecycle, _routes_v2
 from simulator.http._context import Server
 from simulator.http._endpoints import Operation, ProviderPaths, build_routes
 from simulator.http._errors import error_body, error_response
@@ -29,7 +29,9 @@ if TYPE_CHECKING:
 
     from simulator import Simulator
 
-OPERATIONS: tuple[Operation, ...] = _routes_v2.OPERATIONS + _routes_control.OPERATIONS
+OPERATIONS: tuple[Operation, ...] = (
+    _routes_v2.OPERATIONS + _routes_lifecycle.OPERATIONS + _routes_control.OPERATIONS
+)
 """Every operation the app serves, in routing order."""
 PROVIDER_PATHS = ProviderPaths(OPERATIONS)
 """The provider's paths, served or not: the others answer 501."""

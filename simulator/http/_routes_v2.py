@@ -10,7 +10,7 @@ from typing import Any
 
 from simulator._browse import Listed
 from simulator._collections import check_client_q
-from simulator._listing import DEFAULT_LIMIT, MAX_LIMIT
+from simulator._listing import DEFAULT_LIMIT, MAX_LIMIT, SORTABLE, sort_values
 from simulator.http._endpoints import Auth, Call, Operation, RawJson, Reply
 from simulator.http._errors import ApiError, Invalid, Problem, invalid
 from simulator.http._query import (
@@ -59,6 +59,7 @@ def refresh_token(call: Call) -> Reply:
 
 def create_order(call: Call) -> Reply:
     """POST /v2/orders."""
+    own_client(call, "order")
     order = call.sim.create_order(call.body, call.client)
     call.visit.observe([order["id"]])
     return Reply(201, {"order": order})
@@ -73,6 +74,8 @@ def list_orders(call: Call) -> Reply:
         single(call.query, "cursor"),
         call.client,
         seen,
+        sort_by=single(call.query, "sort_by"),
+        q=single(call.query, "q"),
     )
     call.visit.observe(seen)
     return Reply(200, RawJson(page))
@@ -80,7 +83,9 @@ def list_orders(call: Call) -> Reply:
 
 def count_orders(call: Call) -> Reply:
     """GET /v2/orders/count."""
-    return Reply(200, {"count": call.sim.count_orders(order_filters(call.query), call.client)})
+    filters = order_filters(call.query)
+    found = call.sim.count_orders(filters, call.client, single(call.query, "q"))
+    return Reply(200, {"count": found})
 
 
 def get_order_by_client_order_id(call: Call) -> Reply:
@@ -94,6 +99,7 @@ def get_order_by_client_order_id(call: Call) -> Reply:
 
 def get_order(call: Call) -> Reply:
     """GET /v2/orders/{id}."""
+    own_client(call, "order")
     data = call.sim.get_order_json(call.path["id"], call.client)
     call.visit.observe([call.path["id"]])
     return _order(data)
@@ -105,6 +111,7 @@ def _order(data: bytes) -> Reply:
 
 def update_order(call: Call) -> Reply:
     """PUT /v2/orders/{id}: a partial update under the client rules."""
+    own_client(call, "order")
     order = call.sim.update_order(call.path["id"], call.body, call.client)
     call.visit.observe([order["id"]])
     return Reply(200, {"order": order})
@@ -112,6 +119,7 @@ def update_order(call: Call) -> Reply:
 
 def cancel_order(call: Call) -> Reply:
     """DELETE /v2/orders/{id}: cancel, under the same rules as setting the status."""
+    own_client(call, "order")
     call.sim.cancel_order(call.path["id"], call.client)
     return Reply(204)
 
@@ -146,13 +154,13 @@ def _fulfillments_order(call: Call) -> str | None:
 
 def get_fulfillment(call: Call) -> Reply:
     """GET /v2/fulfillments/{id}."""
-    _own_client(call, "fulfillment")
+    own_client(call, "fulfillment")
     return Reply(200, {"fulfillment": call.sim.get_fulfillment(call.path["id"], call.client)})
 
 
 def get_fulfillment_label(call: Call) -> Reply:
     """GET /v2/fulfillments/{id}/label: a label URL that expires 15 simulated minutes later."""
-    _own_client(call, "fulfillment")
+    own_client(call, "fulfillment")
     return Reply(200, call.sim.fulfillment_label(call.path["id"], call.client))
 
 
@@ -176,13 +184,13 @@ def count_products(call: Call) -> Reply:
 
 def get_product(call: Call) -> Reply:
     """GET /v2/products/{id}."""
-    _own_client(call, "product")
+    own_client(call, "product")
     return Reply(200, {"product": call.sim.get_product(call.path["id"], call.client)})
 
 
 def create_consumer(call: Call) -> Reply:
     """POST /v2/consumers."""
-    _own_client(call, "consumer")
+    own_client(call, "consumer")
     return Reply(201, {"consumer": call.sim.create_consumer(call.body, call.client)})
 
 
@@ -198,13 +206,13 @@ def count_consumers(call: Call) -> Reply:
 
 def get_consumer(call: Call) -> Reply:
     """GET /v2/consumers/{id}."""
-    _own_client(call, "consumer")
+    own_client(call, "consumer")
     return Reply(200, {"consumer": call.sim.get_consumer(call.path["id"], call.client)})
 
 
 def update_consumer(call: Call) -> Reply:
     """PUT /v2/consumers/{id}."""
-    _own_client(call, "consumer")
+    own_client(call, "consumer")
     consumer = call.sim.update_consumer(call.path["id"], call.body, call.client)
     return Reply(200, {"consumer": consumer})
 
@@ -221,21 +229,21 @@ def count_addresses(call: Call) -> Reply:
 
 def create_address(call: Call) -> Reply:
     """POST /v2/consumers/{consumerId}/addresses."""
-    _own_client(call, "consumer")
+    own_client(call, "consumer")
     address = call.sim.create_address(call.path["consumerId"], call.body, call.client)
     return Reply(201, {"address": address})
 
 
 def get_address(call: Call) -> Reply:
     """GET /v2/consumers/{consumerId}/addresses/{id}."""
-    _own_client(call, "address")
+    own_client(call, "address")
     address = call.sim.get_address(call.path["consumerId"], call.path["id"], call.client)
     return Reply(200, {"address": address})
 
 
 def update_address(call: Call) -> Reply:
     """PUT /v2/consumers/{consumerId}/addresses/{id}."""
-    _own_client(call, "address")
+    own_client(call, "address")
     path = call.path
     address = call.sim.update_address(path["consumerId"], path["id"], call.body, call.client)
     return Reply(200, {"address": address})
@@ -243,7 +251,7 @@ def update_address(call: Call) -> Reply:
 
 def delete_address(call: Call) -> Reply:
     """DELETE /v2/consumers/{consumerId}/addresses/{id}."""
-    _own_client(call, "address")
+    own_client(call, "address")
     call.sim.delete_address(call.path["consumerId"], call.path["id"], call.client)
     return Reply(204)
 
@@ -277,16 +285,16 @@ def _filters(call: Call) -> dict[str, Any]:
     return filters
 
 
-def _own_client(call: Call, noun: str) -> None:
+def own_client(call: Call, noun: str) -> None:
     """Check a single-resource route's `q` (internal users name a client with it)."""
     check_client_q(single(call.query, "q"), call.client, noun)
 
 
 def list_transaction_logs(call: Call) -> Reply:
-    """GET /v2/order-transaction-logs?filter[entity_id]=<order id>."""
+    """GET /v2/order-transaction-logs?filter[entity_id]=<order id> (or q=entity_id:<id>)."""
     order_id = single(call.query, "filter[entity_id]")
-    assert order_id is not None  # noqa: S101 - a required parameter
-    return Reply(200, {"transactions": call.sim.transaction_logs(order_id, call.client)})
+    found = call.sim.transaction_logs(order_id, call.client, single(call.query, "q"))
+    return Reply(200, {"transactions": found})
 
 
 # --- request checks ---------------------------------------------------------------------------
@@ -315,6 +323,17 @@ _LIMIT = Param(
     {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
 )
 _CURSOR = Param("cursor", "The `next_cursor` of the previous page, with the same filters.")
+_ORDER_SORT = Param(
+    "sort_by",
+    "`created_at` (the default) or `name`, which list in the same order; `-created_at` or "
+    "`created_at:desc` lists newest first. Paging never skips an order either way.",
+    {"type": "string", "enum": sort_values(SORTABLE)},
+)
+_ORDER_Q = Param(
+    "q",
+    "A subset of query_string: `field:value` terms, all of which must hold, over the fields "
+    'of the equality filters (quote a value with spaces: `source:"v2 API"`).',
+)
 _ORDER_ID = {"id": "order"}
 _CONSUMER_ID = {"consumerId": "consumer"}
 _ORDER_SCOPE = frozenset({"order_id"})
@@ -322,7 +341,7 @@ _FULFILLMENTS_ORDER = (
     Param("order_id", "Only this order's fulfillments.", {"type": "string", "format": "uuid"}),
     Param("filter[order_id]", "Same as `order_id`.", {"type": "string", "format": "uuid"}),
 )
-_INTERNAL_Q = Param(
+INTERNAL_Q = Param(
     "q",
     "For the provider's internal users, who name a client so: `client_id:<id>`. A client may "
     "send its own id (nothing changes); another client's id reads as not found.",
@@ -388,6 +407,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "OrderEnvelope",
         Auth.CLIENT,
         body="OrderCreate",
+        query=(INTERNAL_Q,),
         description="The order starts Pending, or On Hold when its address needs review.",
     ),
     Operation(
@@ -399,7 +419,7 @@ OPERATIONS: tuple[Operation, ...] = (
         200,
         "OrderPage",
         Auth.CLIENT,
-        query=(_LIMIT, _CURSOR, *order_filter_params()),
+        query=(_LIMIT, _CURSOR, _ORDER_SORT, _ORDER_Q, *order_filter_params()),
         description="Paging is stable: every order that matched when the first page was "
         "asked for is listed, however it changes meanwhile.",
         inline=True,
@@ -413,7 +433,7 @@ OPERATIONS: tuple[Operation, ...] = (
         200,
         "Count",
         Auth.CLIENT,
-        query=tuple(order_filter_params()),
+        query=(_ORDER_Q, *order_filter_params()),
     ),
     Operation(
         "GET",
@@ -436,6 +456,7 @@ OPERATIONS: tuple[Operation, ...] = (
         200,
         "OrderEnvelope",
         Auth.CLIENT,
+        query=(INTERNAL_Q,),
         ids=_ORDER_ID,
         inline=True,
     ),
@@ -449,6 +470,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "OrderEnvelope",
         Auth.CLIENT,
         body="OrderUpdate",
+        query=(INTERNAL_Q,),
         ids=_ORDER_ID,
         description="Only while Pending or On Hold; `status` may be set to Pending, On Hold "
         "or Canceled by Client.",
@@ -462,6 +484,7 @@ OPERATIONS: tuple[Operation, ...] = (
         204,
         None,
         Auth.CLIENT,
+        query=(INTERNAL_Q,),
         ids=_ORDER_ID,
         errors=(422,),
         description="Same rules as setting the status to Canceled by Client.",
@@ -513,7 +536,7 @@ OPERATIONS: tuple[Operation, ...] = (
         200,
         "FulfillmentEnvelope",
         Auth.CLIENT,
-        query=(_INTERNAL_Q,),
+        query=(INTERNAL_Q,),
         ids={"id": "fulfillment"},
         inline=True,
     ),
@@ -526,7 +549,7 @@ OPERATIONS: tuple[Operation, ...] = (
         200,
         "Label",
         Auth.CLIENT,
-        query=(_INTERNAL_Q,),
+        query=(INTERNAL_Q,),
         ids={"id": "fulfillment"},
         description="The URL is signed at the simulated now and expires 900 simulated seconds "
         "(15 minutes) later (`X-Amz-Date`, `X-Amz-Expires`); the same seed, fulfillment and "
@@ -565,7 +588,7 @@ OPERATIONS: tuple[Operation, ...] = (
         200,
         "ProductEnvelope",
         Auth.CLIENT,
-        query=(_INTERNAL_Q,),
+        query=(INTERNAL_Q,),
         ids={"id": "product"},
         inline=True,
     ),
@@ -579,7 +602,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "ConsumerEnvelope",
         Auth.CLIENT,
         body="ConsumerCreate",
-        query=(_INTERNAL_Q,),
+        query=(INTERNAL_Q,),
     ),
     Operation(
         "GET",
@@ -613,7 +636,7 @@ OPERATIONS: tuple[Operation, ...] = (
         200,
         "ConsumerEnvelope",
         Auth.CLIENT,
-        query=(_INTERNAL_Q,),
+        query=(INTERNAL_Q,),
         ids={"id": "consumer"},
         inline=True,
     ),
@@ -627,7 +650,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "ConsumerEnvelope",
         Auth.CLIENT,
         body="ConsumerInput",
-        query=(_INTERNAL_Q,),
+        query=(INTERNAL_Q,),
         ids={"id": "consumer"},
     ),
     Operation(
@@ -653,7 +676,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "AddressEnvelope",
         Auth.CLIENT,
         body="AddressInput",
-        query=(_INTERNAL_Q,),
+        query=(INTERNAL_Q,),
         ids=_CONSUMER_ID,
         description="A consumer's first address is its default unless `is_default` is false; "
         "a new default makes the others not the default.",
@@ -679,7 +702,7 @@ OPERATIONS: tuple[Operation, ...] = (
         200,
         "AddressEnvelope",
         Auth.CLIENT,
-        query=(_INTERNAL_Q,),
+        query=(INTERNAL_Q,),
         ids={**_CONSUMER_ID, "id": "address"},
     ),
     Operation(
@@ -692,7 +715,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "AddressEnvelope",
         Auth.CLIENT,
         body="AddressInput",
-        query=(_INTERNAL_Q,),
+        query=(INTERNAL_Q,),
         ids={**_CONSUMER_ID, "id": "address"},
         description="Send `address1`, `city` and `country_name` with any other changes; "
         "`null` clears `province_name` or `postal_code`.",
@@ -706,7 +729,7 @@ OPERATIONS: tuple[Operation, ...] = (
         204,
         None,
         Auth.CLIENT,
-        query=(_INTERNAL_Q,),
+        query=(INTERNAL_Q,),
         ids={**_CONSUMER_ID, "id": "address"},
     ),
     Operation(
@@ -721,12 +744,17 @@ OPERATIONS: tuple[Operation, ...] = (
         query=(
             Param(
                 "filter[entity_id]",
-                "The order whose log to read.",
+                "The order whose log to read (or name it in `q`).",
                 {"type": "string", "format": "uuid"},
-                required=True,
+            ),
+            Param(
+                "q",
+                "`field:value` terms over `entity_id`, `column_name`, `event_type`, `event` and "
+                "`actor`, all of which a row must match; `entity_id:<order id>` names the order.",
             ),
         ),
         errors=(404,),
-        description="One row per changed field, status changes included, oldest first.",
+        description="One row per changed field, status changes included, oldest first. One "
+        "order's log at a time: name it in `filter[entity_id]` or `q`.",
     ),
 )

@@ -5,14 +5,32 @@ Envelopes and control bodies are closed (`additionalProperties: false`) so drift
 
 from __future__ import annotations
 
+import datetime as dt
+import typing
 from typing import Any
 
+import attrs
+
+from lifecycle._models import (
+    NULL_RULE,
+    Absent,
+    Consumer,
+    Order,
+    OrderLine,
+    Pouch,
+    PouchContent,
+    PouchingSummary,
+    ShippingAddress,
+)
 from lifecycle._status import OrderStatus
 from lifecycle._validation import FORMATS
 from simulator._clock import MAX_SPEED
 from simulator._consumer_addresses import ADDRESS_TYPES, CLEARABLE
 from simulator._consumer_addresses import REQUIRED as REQUIRED_ADDRESS
 from simulator._consumer_addresses import TEXT_LIMITS as ADDRESS_LIMITS
+from simulator._lifecycle_reads import BATCH_BILLED, BATCH_NEW
+from simulator._order_lifecycle import BILLING_STATUSES
+from simulator._orders import STATE_OF
 from simulator.http._advice import KINDS as ADVICE_KINDS
 
 Schema = dict[str, Any]
@@ -72,44 +90,71 @@ _CONSUMER = open_object(
     updated_at=INSTANT,
 )
 
-_ADDRESS = open_object(
-    ("address1", "city", "province_name", "postal_code", "country_name"),
-    address1=TEXT,
-    address2=nullable(TEXT),
-    city=TEXT,
-    province_name=TEXT,
-    province_code=nullable(TEXT),
-    postal_code=TEXT,
-    country_name=TEXT,
-    country_code=nullable(TEXT),
-)
+_SCALARS: dict[object, Schema] = {
+    str: TEXT,
+    int: INTEGER,
+    float: NUMBER,
+    bool: BOOLEAN,
+    dt.datetime: INSTANT,
+    dt.date: {"type": "string", "format": "date"},
+}
+_MODEL_NAMES: dict[type, str] = {
+    Consumer: "OrderConsumer",
+    ShippingAddress: "ShippingAddress",
+    OrderLine: "OrderLine",
+    Pouch: "Pouch",
+    PouchContent: "PouchContent",
+    PouchingSummary: "PouchingSummary",
+}
+"""The order's parts, by the component schema each is described as."""
 
-_ORDER = open_object(
-    ("id", "client_id", "name", "status", "created_at", "updated_at"),
+
+def _type_schema(kind: object) -> Schema:
+    """The JSON schema of a model field's type, its None left aside (the null rule says)."""
+    args = [arg for arg in typing.get_args(kind) if arg is not type(None)]
+    origin = typing.get_origin(kind)
+    if origin is tuple:
+        return array(_type_schema(args[0]))
+    if args and origin is not None:  # a union: `X | None`, or the line items' `str | int | float`
+        found = [_type_schema(arg) for arg in args]
+        return found[0] if len(found) == 1 else {"anyOf": found}
+    if isinstance(kind, type) and kind in _MODEL_NAMES:
+        return ref(_MODEL_NAMES[kind])
+    return _SCALARS[kind]
+
+
+def model_schema(model: type, **overrides: Schema) -> Schema:
+    """A served order part's schema, from its model and `NULL_RULE`.
+
+    What is always there is required, null is allowed only where the rule gives null, and
+    every other field may be left out.
+    """
+    rules = NULL_RULE.get(model.__name__, {})
+    required: list[str] = []
+    properties: dict[str, Schema] = {}
+    for field in attrs.fields(model):
+        schema = overrides.get(field.name) or _type_schema(field.type)
+        rule = rules.get(field.name)
+        if rule is not None and rule.value is Absent.NULL:
+            schema = nullable(schema)
+        if rule is None or rule.value is not Absent.LEFT_OUT:
+            required.append(field.name)
+        properties[field.name] = schema
+    return open_object(tuple(required), **properties)
+
+
+_ORDER = model_schema(
+    Order,
     id=UUID,
     client_id=UUID,
-    name=nullable(TEXT),
-    client_custom_order_id=nullable(TEXT),
     status={"type": "string", "enum": list(ORDER_STATUSES)},
-    state=nullable(TEXT),
-    source=nullable(TEXT),
-    order_type=nullable(TEXT),
-    billing_status=nullable(TEXT),
-    email=nullable(TEXT),
-    phone_number=nullable(TEXT),
-    note=nullable(TEXT),
-    consumer=nullable(ref("Consumer")),
-    shipping_address=nullable(ref("ShippingAddress")),
-    order_lines=nullable(array(open_object(("id",), id=UUID))),
-    total_pouch_count=nullable(NUMBER),
-    total=nullable(NUMBER),
-    discount_total=nullable(NUMBER),
-    fulfillment_fee_total=nullable(NUMBER),
-    shipping_fee_total=nullable(NUMBER),
-    submission_date=nullable(INSTANT),
-    created_at=INSTANT,
-    updated_at=INSTANT,
+    state={"type": "string", "enum": sorted(set(STATE_OF.values()))},
+    billing_status={"type": "string", "enum": list(BILLING_STATUSES)},
 )
+_ORDER_PARTS: dict[str, Schema] = {
+    name: model_schema(model, **({"id": UUID} if "id" in attrs.fields_dict(model) else {}))
+    for model, name in _MODEL_NAMES.items()
+}
 
 _TRACKING = open_object(
     ("shipping_carrier", "shipping_method", "tracking_number", "tracking_url"),
@@ -320,16 +365,62 @@ def _page_of(name: str, item: str) -> Schema:
 
 
 _TRANSACTION = open_object(
-    ("id", "column_name", "old_data", "new_data", "event_type", "done_by", "client_id"),
+    (
+        "id",
+        "column_name",
+        "old_data",
+        "new_data",
+        "event_type",
+        "done_by",
+        "client_id",
+        "entity_id",
+        "created_at",
+        "event",
+        "actor",
+        "reason",
+    ),
     id=UUID,
     column_name=TEXT,
-    old_data=nullable(TEXT),
-    new_data=nullable(TEXT),
+    old_data={**TEXT, "description": "The old value as text; empty when there was none."},
+    new_data={**TEXT, "description": "The new value as text; empty when there is none."},
     event_type={"type": "string", "enum": ["INSERT", "UPDATE"]},
     done_by=UUID,
     client_id=UUID,
     entity_id=UUID,
     created_at=INSTANT,
+    event=TEXT,
+    actor=TEXT,
+    reason=nullable(TEXT),
+)
+
+_BATCH = closed(
+    (
+        "id",
+        "client_id",
+        "billing_id",
+        "batch_status",
+        "name",
+        "crm_id",
+        "created_at",
+        "updated_at",
+    ),
+    id=UUID,
+    client_id=UUID,
+    billing_id={"type": "null", "description": "No bill records are simulated."},
+    batch_status={"type": "string", "enum": [BATCH_NEW, BATCH_BILLED]},
+    name=TEXT,
+    crm_id={"type": "null", "description": "OK Capsule's own; never set."},
+    created_at=INSTANT,
+    updated_at=INSTANT,
+)
+
+_STATUS = closed(
+    ("id", "name", "group", "created_at", "updated_at"),
+    id=INTEGER,
+    name={"type": "string", "enum": list(ORDER_STATUSES)},
+    group={"type": "string", "const": "order"},
+    created_at=INSTANT,
+    updated_at=INSTANT,
 )
 
 _HISTORY_ENTRY = closed(
@@ -497,7 +588,7 @@ SCHEMAS: dict[str, Schema] = {
         permissions=TEXT,
     ),
     "Consumer": _CONSUMER,
-    "ShippingAddress": _ADDRESS,
+    **_ORDER_PARTS,
     "Order": _ORDER,
     "OrderCreate": {
         "type": "object",
@@ -537,6 +628,15 @@ SCHEMAS: dict[str, Schema] = {
     "User": _USER,
     "Transaction": _TRANSACTION,
     "TransactionList": closed(("transactions",), transactions=array(ref("Transaction"))),
+    "TransactionEnvelope": closed(("transaction",), transaction=ref("Transaction")),
+    "OrderLineEnvelope": closed(("order_line",), order_line=ref("OrderLine")),
+    "Batch": _BATCH,
+    "BatchEnvelope": closed(("batch",), batch=ref("Batch")),
+    "BatchPage": closed(
+        ("batches", "next_cursor"), batches=array(ref("Batch")), next_cursor=nullable(TEXT)
+    ),
+    "Status": _STATUS,
+    "StatusList": closed(("statuses",), statuses=array(ref("Status"))),
     "ClockState": closed(
         ("now", "mode", "speed", "timezone", "next_batch_at"),
         now=INSTANT,

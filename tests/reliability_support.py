@@ -92,8 +92,8 @@ def seed_world(sim: Simulator) -> dict[str, str]:
     Returns:
         The ids, by name: `pending`, `shipped`, `fulfillment`, `consumer`, `address` (the
         consumer's), `product`, `custom` (a `client_custom_order_id`), `batch` (the shipped
-        order's), `line` (its first line), `log` (the pending order's first log row), and the same prefixed
-        `other_` for the second client.
+        order's), `line` (its first line), `log` (the pending order's first log row), and
+        the same prefixed `other_` for the second client.
     """
     ids: dict[str, str] = {}
     for prefix, client, custom in (("", EMAIL, "A-1001"), ("other_", OTHER_EMAIL, "B-2002")):

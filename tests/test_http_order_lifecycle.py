@@ -444,12 +444,20 @@ class TestOrderListParameters:
             assert response.status_code == 400, params
             assert next(iter(params)) in response.json()["message"]
 
-    def test_q_on_an_order_is_accepted_and_ignored(self, server: Connect) -> None:
-        """The internal users' q on GET by id is accepted; the client's own order comes back."""
+    def test_q_on_an_order_names_only_the_own_client(self, server: Connect) -> None:
+        """The internal users' q on GET by id: the own client's id reads the order as usual,
+        another client's id is a 404 and anything else a 400 naming q."""
         client = server()
         order = client.create()
-        read = client.get(f"/v2/orders/{order['id']}", params={"q": "client_id:someone"})
+        own = client.get("/v2/authentication/user")["client_id"]
+        path = f"/v2/orders/{order['id']}"
+        read = client.get(path, params={"q": f"client_id:{own}"})
         assert read["order"]["id"] == order["id"]
+        other = "0" * 8 + "-0000-4000-8000-" + "0" * 12
+        assert client.call("GET", path, params={"q": f"client_id:{other}"}).status_code == 404
+        refused = client.call("GET", path, params={"q": "status:Pending"})
+        assert refused.status_code == 400
+        assert "q" in refused.json()["message"]
 
 
 _PATHS = {

@@ -150,6 +150,7 @@ def transaction_logs(
             "Name one order, with filter[entity_id]=<order id> or q=entity_id:<order id>: "
             "the simulator lists one order's log at a time.",
             "filter[entity_id]",
+            "order_not_named",
         )
     (chosen,) = named
     with world.reading:

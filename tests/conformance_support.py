@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -210,9 +210,9 @@ def dotted(path: Iterable[str | int]) -> str:
 
 
 def _table(heading: str) -> list[list[str]]:
-    """The rows of the table under a `## heading` of docs/conformance.md, cells stripped."""
+    """The rows of the table under a heading (`## ...`, `### ...`) of docs/conformance.md."""
     text = CONFORMANCE_PAGE.read_text(encoding="utf-8")
-    section = text.split(f"\n## {heading}\n", 1)[1].split("\n## ", 1)[0]
+    section = text.split(f"\n{heading}\n", 1)[1].split("\n#", 1)[0]
     rows = []
     for line in section.splitlines():
         cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
@@ -228,7 +228,7 @@ def documented_deviations() -> set[Mismatch]:
     """
     return {
         Mismatch(operation, int(status), field, problem)
-        for operation, status, field, problem, *_ in _table("Deviations")
+        for operation, status, field, problem, *_ in _table("## Deviations")
     }
 
 
@@ -249,5 +249,34 @@ def documented_refusals() -> set[Refusal]:
     """
     return {
         Refusal(operation, int(status), code)
-        for operation, status, code, *_ in _table("Business rules beyond the schemas")
+        for operation, status, code, *_ in _table("## Business rules beyond the schemas")
+    }
+
+
+@attrs.frozen
+class ParameterRefusal:
+    """A business rule that refuses a value of a query parameter the provider's schema allows."""
+
+    parameter: str
+    """The parameter's name; `filter` stands for every `filter[...]`."""
+    status: int
+    code: str
+    """The refusal's `error.errorCode`."""
+
+    def sent_in(self, query: Mapping[str, Any]) -> bool:
+        """Whether a request with this query string sends the parameter."""
+        if self.parameter == "filter":
+            return any(name.startswith("filter[") for name in query)
+        return self.parameter in query
+
+
+def documented_parameter_refusals() -> set[ParameterRefusal]:
+    """The rules docs/conformance.md lists under "### Query parameters".
+
+    Each row: | `parameter` | status | `code` | rule |. Such a rule may refuse a request on any
+    operation, but only one that sends the parameter.
+    """
+    return {
+        ParameterRefusal(parameter, int(status), code)
+        for parameter, status, code, *_ in _table("### Query parameters")
     }

@@ -15,9 +15,10 @@ from typing import Any
 
 import httpx
 import pytest
-from conformance_support import shape_problems
+from conformance_support import documented_parameter_refusals, shape_problems
 from test_http_support import EMAIL, PASSWORD, new_sim
 
+from simulator._errors import PARAMETER_CODES, parameter_code
 from simulator._server import LiveServer
 
 ERROR_MODEL = "#/components/responses/UnknownError"
@@ -158,3 +159,46 @@ class TestEveryLayerAnswersInOneShape:
         assert b"content-type: application/json" in head.lower()
         assert shape_problems(ERROR_MODEL, body) == []
         assert json.loads(body)["error"]["errorCode"] == "malformed_http"
+
+
+# A request each parameter rule refuses: path, query, the code the refusal must carry.
+PARAMETER_REFUSALS = [
+    ("/v2/orders", {"q": "status:"}, "invalid_q"),
+    ("/v2/products", {"q": "colour:red"}, "invalid_q"),
+    ("/v2/products", {"sort_by": "colour"}, "invalid_sort_by"),
+    ("/v2/orders", {"sort_by": "colour"}, "invalid_sort_by"),
+    ("/v2/consumers", {"cursor": "garbage"}, "invalid_cursor"),
+    ("/v2/orders", {"cursor": "garbage"}, "invalid_cursor"),
+    ("/v2/orders", {"limit": "0"}, "invalid_limit"),
+    ("/v2/fulfillments", {"limit": "251"}, "invalid_limit"),
+    ("/v2/orders", {"filter[status]": "Lost"}, "invalid_filter"),
+    ("/v2/consumers", {"filter[email]": ""}, "invalid_filter"),
+]
+
+
+class TestParameterCodes:
+    """A 400 about a query parameter carries that parameter's own `errorCode`."""
+
+    @pytest.mark.parametrize(("path", "query", "code"), PARAMETER_REFUSALS)
+    def test_refusal_names_the_parameter_rule(
+        self, http: httpx.Client, path: str, query: dict[str, str], code: str
+    ) -> None:
+        """The refusal is a 400 in the one error body, with the parameter's code."""
+        body = assert_one_body(http.get(path, params=query), 400)
+        assert body["error"]["errorCode"] == code
+
+    def test_every_parameter_code_is_met(self) -> None:
+        """Each code of the mapping is one a request above meets."""
+        assert {code for *_, code in PARAMETER_REFUSALS} == set(PARAMETER_CODES.values())
+
+    def test_transaction_logs_need_an_order(self, http: httpx.Client) -> None:
+        """Listing transaction logs without naming the order is the rule's own code."""
+        body = assert_one_body(http.get("/v2/order-transaction-logs"), 400)
+        assert body["error"]["errorCode"] == "order_not_named"
+
+    def test_documented_rules_follow_the_mapping(self) -> None:
+        """docs/conformance.md names each parameter's rule by the code the server sends."""
+        rules = documented_parameter_refusals()
+        assert rules
+        for rule in rules:
+            assert (rule.status, rule.code) == (400, parameter_code(rule.parameter)), rule

@@ -195,7 +195,7 @@ class TestQueryParameters:
     async def test_bad_limit(self, api: Api, limit: str) -> None:
         """A limit outside 1..250 or not a whole number is a 400 naming `limit`."""
         response = await api.get("/v2/orders", params={"limit": limit})
-        assert "limit" in _error(response, 400, "bad_request")
+        assert "limit" in _error(response, 400, "invalid_limit")
 
     @pytest.mark.parametrize("limit", ["1", "250"])
     async def test_limit_bounds(self, api: Api, limit: str) -> None:
@@ -224,23 +224,23 @@ class TestQueryParameters:
     async def test_bad_date(self, api: Api, value: str) -> None:
         """A range filter that is not a zoned ISO 8601 instant is a 400 naming the filter."""
         response = await api.get("/v2/orders", params={"filter[created_at][gte]": value})
-        assert "filter[created_at][gte]" in _error(response, 400, "bad_request")
+        assert "filter[created_at][gte]" in _error(response, 400, "invalid_filter")
 
     async def test_unknown_status(self, api: Api) -> None:
         """A status that does not exist is a 400 listing the statuses."""
         response = await api.get("/v2/orders/count", params={"filter[status]": "Lost"})
-        assert "On Hold" in _error(response, 400, "bad_request")
+        assert "On Hold" in _error(response, 400, "invalid_filter")
 
     async def test_empty_filter_value(self, api: Api) -> None:
         """An empty equality filter is a 400."""
         response = await api.get("/v2/orders", params={"filter[name]": ""})
-        _error(response, 400, "bad_request")
+        _error(response, 400, "invalid_filter")
 
     @pytest.mark.parametrize("cursor", ["garbage", "AAAA", "eyJhIjoxfQ", "x" * 300])
     async def test_forged_cursor(self, api: Api, cursor: str) -> None:
         """A cursor this server did not issue is a 400 naming `cursor`."""
         response = await api.get("/v2/orders", params={"cursor": cursor})
-        assert "cursor" in _error(response, 400, "bad_request")
+        assert "cursor" in _error(response, 400, "invalid_cursor")
 
     async def test_altered_cursor(self, api: Api) -> None:
         """A real cursor with one character changed is refused."""
@@ -249,12 +249,12 @@ class TestQueryParameters:
         cursor = (await api.get("/v2/orders", params={"limit": "1"})).json()["next_cursor"]
         altered = cursor[:-2] + ("A" if cursor[-2] != "A" else "B") + cursor[-1]
         response = await api.get("/v2/orders", params={"limit": "1", "cursor": altered})
-        assert "cursor" in _error(response, 400, "bad_request")
+        assert "cursor" in _error(response, 400, "invalid_cursor")
 
     async def test_transaction_logs_need_the_order(self, api: Api) -> None:
         """The transaction-log route without filter[entity_id] is a 400 naming it."""
         response = await api.get("/v2/order-transaction-logs")
-        assert "filter[entity_id]" in _error(response, 400, "bad_request")
+        assert "filter[entity_id]" in _error(response, 400, "order_not_named")
 
 
 class TestPathIds:

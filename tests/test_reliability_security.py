@@ -386,7 +386,7 @@ class TestCursors:
                 json.dumps([sim.client_id(), "x", 10**40, "a", None]).encode()
             )
             response = client.get("/v2/orders", params={"cursor": forged}, headers=bearer(token))
-            assert_refused(response, 400, "bad_request", "'cursor'")
+            assert_refused(response, 400, "invalid_cursor", "'cursor'")
 
     def test_damaged_and_forged_cursors(self) -> None:
         """Bad base64, JSON, types, numbers, signature, list, client or filter: each a 400."""
@@ -403,7 +403,7 @@ class TestCursors:
                     "/v2/orders", params={"cursor": cursor}, headers=bearer(token)
                 )
                 assert response.status_code == 400, (name, response.text)
-                assert_refused(response, 400, "bad_request", "'cursor'")
+                assert_refused(response, 400, "invalid_cursor", "'cursor'")
             again = client.get("/v2/orders", params={"cursor": good}, headers=bearer(token))
             assert again.status_code == 200
             assert len(again.json()["orders"]) == 2
@@ -422,7 +422,7 @@ class TestCursors:
                     response = client.get(
                         "/v2/orders", params={"cursor": cursors[0]}, headers=bearer(token)
                     )
-                    assert_refused(response, 400, "bad_request", "'cursor'", "did not issue")
+                    assert_refused(response, 400, "invalid_cursor", "'cursor'", "did not issue")
         assert cursors[0] != cursors[1]
 
 
@@ -598,10 +598,10 @@ class TestInputBounds:
             token = login(client)["access_token"]
             for value in ("²", "9" * 5000, "٣", "0", "-1", "1e3", " 5", "1001"):
                 response = client.get("/_sim/requests", params={"limit": value})
-                assert_refused(response, 400, "bad_request", "limit")
+                assert_refused(response, 400, "invalid_limit", "limit")
             for value in ("²", "9" * 5000, "٣", "0", "251"):
                 response = client.get("/v2/orders", params={"limit": value}, headers=bearer(token))
-                assert_refused(response, 400, "bad_request", "limit")
+                assert_refused(response, 400, "invalid_limit", "limit")
             assert client.get("/_sim/requests", params={"limit": "1000"}).status_code == 200
             assert client.get("/v2/orders?limit=250", headers=bearer(token)).status_code == 200
 

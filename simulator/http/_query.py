@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from simulator._collections import Collection, Kind
+from simulator._errors import parameter_code
 from simulator._listing import (
     DEFAULT_LIMIT,
     EQUALITY_FILTERS,
@@ -107,7 +108,7 @@ def whole_number(text: str, name: str, low: int, high: int) -> int:
         shown = text if len(text) <= _SHOWN_NAME else f"{text[:20]}... ({len(text)} characters)"
         raise ApiError(
             400,
-            "bad_request",
+            parameter_code(name),
             f"{name} must be a whole number from {low} to {high}, not {shown!r}.",
         )
     return int(text)

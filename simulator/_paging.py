@@ -40,7 +40,9 @@ MAX_POSITION = 2**63 - 1
 """The largest integer SQLite holds: positions beyond it cannot be real."""
 _MAC_BYTES = 16
 _KEY_BYTES = 32
-_TEXT = re.compile(r"[A-Za-z0-9_-]+")
+CURSOR_ALPHABET = r"[A-Za-z0-9_-]+"
+"""Every cursor issued here is unpadded base64url text."""
+_TEXT = re.compile(CURSOR_ALPHABET)
 
 
 @attrs.frozen

@@ -20,6 +20,7 @@ from simulator._listing import (
     OPERATORS,
     RANGE_FILTERS,
 )
+from simulator._paging import CURSOR_ALPHABET, MAX_CURSOR_CHARS
 from simulator.http._errors import ApiError
 
 if TYPE_CHECKING:
@@ -48,6 +49,18 @@ class Param:
     repeatable: bool = False
     """Whether it may be given more than once (the values are then all accepted)."""
 
+
+CURSOR = Param(
+    "cursor",
+    "The `next_cursor` of the previous page, with the same parameters.",
+    {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": MAX_CURSOR_CHARS,
+        "pattern": f"^{CURSOR_ALPHABET}$",
+    },
+)
+"""Every paged list's `cursor`: its schema is the shape of the cursors the server issues."""
 
 Query = dict[str, list[str]]
 """Each given parameter's values, in the order given."""
@@ -195,7 +208,7 @@ def collection_params(
                 f"Items per page, 1 to {MAX_LIMIT} (default {DEFAULT_LIMIT}).",
                 {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
             ),
-            Param("cursor", "The `next_cursor` of the previous page, with the same parameters."),
+            CURSOR,
             Param(
                 "sort_by",
                 f"Sort by {sortable}; prefix `-` for descending. Default: oldest first.",

@@ -9,7 +9,7 @@ from __future__ import annotations
 from simulator._lifecycle_reads import BATCH_FILTERS, BATCH_SORTABLE
 from simulator._listing import DEFAULT_LIMIT, MAX_LIMIT, sort_values
 from simulator.http._endpoints import Auth, Call, Operation, Reply
-from simulator.http._query import Param, order_filters, page_limit, single
+from simulator.http._query import CURSOR, Param, order_filters, page_limit, single
 from simulator.http._routes_v2 import INTERNAL_Q, own_client
 
 # --- handlers -----------------------------------------------------------------------------------
@@ -109,7 +109,7 @@ OPERATIONS: tuple[Operation, ...] = (
                 f"Batches per page, 1 to {MAX_LIMIT} (default {DEFAULT_LIMIT}).",
                 {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
             ),
-            Param("cursor", "The `next_cursor` of the previous page, with the same parameters."),
+            CURSOR,
             Param(
                 "sort_by",
                 "`created_at` (the default) or `name`, the same order; `-created_at` or "

@@ -14,6 +14,7 @@ from simulator._listing import DEFAULT_LIMIT, MAX_LIMIT, SORTABLE, sort_values
 from simulator.http._endpoints import Auth, Call, Operation, RawJson, Reply
 from simulator.http._errors import ApiError, Invalid, Problem, invalid
 from simulator.http._query import (
+    CURSOR,
     Param,
     collection_filters,
     collection_params,
@@ -322,7 +323,6 @@ _LIMIT = Param(
     f"Orders per page, 1 to {MAX_LIMIT} (default {DEFAULT_LIMIT}).",
     {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
 )
-_CURSOR = Param("cursor", "The `next_cursor` of the previous page, with the same filters.")
 _ORDER_SORT = Param(
     "sort_by",
     "`created_at` (the default) or `name`, which list in the same order; `-created_at` or "
@@ -419,7 +419,7 @@ OPERATIONS: tuple[Operation, ...] = (
         200,
         "OrderPage",
         Auth.CLIENT,
-        query=(_LIMIT, _CURSOR, _ORDER_SORT, _ORDER_Q, *order_filter_params()),
+        query=(_LIMIT, CURSOR, _ORDER_SORT, _ORDER_Q, *order_filter_params()),
         description="Paging is stable: every order that matched when the first page was "
         "asked for is listed, however it changes meanwhile.",
         inline=True,

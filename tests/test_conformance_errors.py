@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import socket
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -195,6 +196,12 @@ class TestParameterCodes:
         """Listing transaction logs without naming the order is the rule's own code."""
         body = assert_one_body(http.get("/v2/order-transaction-logs"), 400)
         assert body["error"]["errorCode"] == "order_not_named"
+
+    def test_the_guide_names_every_code(self) -> None:
+        """docs/http-api.md's Errors section names every parameter's code."""
+        guide = (Path(__file__).parent.parent / "docs" / "http-api.md").read_text(encoding="utf-8")
+        errors = guide.split("\n## Errors\n", 1)[1].split("\n## ", 1)[0]
+        assert {code for code in PARAMETER_CODES.values() if f"`{code}`" not in errors} == set()
 
     def test_documented_rules_follow_the_mapping(self) -> None:
         """docs/conformance.md names each parameter's rule by the code the server sends."""

@@ -49,22 +49,29 @@ MAX_EXAMPLES = 20 if os.environ.get("CI") else 8
 """Generated requests per operation, on top of Schemathesis' boundary cases."""
 
 _PARAMETER = re.compile(r"\{[^/}]+\}")
-_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 SERVED = {(op.method, _PARAMETER.sub("{}", op.path)) for op in OPERATIONS}
 WORLD = new_sim()
 IDS = seed_world(WORLD)
-# Real ids per path parameter, so some requests find a resource instead of a 404.
-_REAL_IDS: dict[str, dict[str, list[str]]] = {
-    "/v2/orders/{id}": {"id": [IDS["pending"], IDS["shipped"], IDS["other_pending"]]},
-    "/v2/orders/{id}/fulfillments": {"id": [IDS["shipped"]]},
-    "/v2/fulfillments/{id}": {"id": [IDS["fulfillment"], IDS["other_fulfillment"]]},
-    "/v2/fulfillments/{id}/label": {"id": [IDS["fulfillment"]]},
-    "/v2/consumers/{id}": {"id": [IDS["consumer"], IDS["other_consumer"]]},
-    "/v2/consumers/{consumerId}/addresses": {"consumerId": [IDS["consumer"]]},
-    "/v2/consumers/{consumerId}/addresses/count": {"consumerId": [IDS["consumer"]]},
-    "/v2/orders/by-client-order-id/{clientCustomOrderId}": {
-        "clientCustomOrderId": [IDS["custom"], IDS["other_custom"]]
-    },
+# Real path parameters per templated path (each client's), so some requests find a resource
+# instead of a 404 and its answer is checked against the document too.
+_REAL_IDS: dict[str, list[dict[str, str]]] = {
+    "/v2/orders/{id}": [{"id": IDS[n]} for n in ("pending", "shipped", "other_pending")],
+    "/v2/orders/{id}/fulfillments": [{"id": IDS[n]} for n in ("shipped", "other_shipped")],
+    "/v2/orders/by-client-order-id/{clientCustomOrderId}": [
+        {"clientCustomOrderId": IDS[n]} for n in ("custom", "other_custom")
+    ],
+    "/v2/order-lines/{id}": [{"id": IDS[n]} for n in ("line", "other_line")],
+    "/v2/order-transaction-logs/{id}": [{"id": IDS[n]} for n in ("log", "other_log")],
+    "/v2/batches/{id}": [{"id": IDS[n]} for n in ("batch", "other_batch")],
+    "/v2/fulfillments/{id}": [{"id": IDS[n]} for n in ("fulfillment", "other_fulfillment")],
+    "/v2/fulfillments/{id}/label": [{"id": IDS[n]} for n in ("fulfillment", "other_fulfillment")],
+    "/v2/products/{id}": [{"id": IDS[n]} for n in ("product", "other_product")],
+    "/v2/consumers/{id}": [{"id": IDS[n]} for n in ("consumer", "other_consumer")],
+    "/v2/consumers/{consumerId}/addresses": [{"consumerId": IDS["consumer"]}],
+    "/v2/consumers/{consumerId}/addresses/count": [{"consumerId": IDS["consumer"]}],
+    "/v2/consumers/{consumerId}/addresses/{id}": [
+        {"consumerId": IDS[f"{n}consumer"], "id": IDS[f"{n}address"]} for n in ("", "other_")
+    ],
 }
 DEVIATIONS = documented_deviations()
 REFUSALS = documented_refusals()
@@ -86,11 +93,11 @@ schema.config.seed = SEED
 @schema.hook
 def flatmap_path_parameters(context: Any, path_parameters: dict[str, Any] | None) -> Any:
     """Sometimes put a real id (either client's) in the path in place of a generated one."""
+    real = _REAL_IDS.get(context.operation.path)
+    if not real:
+        return st.just(path_parameters)
     given = path_parameters or {}
-    choices: list[st.SearchStrategy[Any]] = [st.just(path_parameters)]
-    for name, ids in _REAL_IDS.get(context.operation.path, {}).items():
-        choices.append(st.sampled_from([{**given, name: real} for real in ids]))
-    return st.one_of(choices)
+    return st.one_of(st.just(path_parameters), st.sampled_from([given | ids for ids in real]))
 
 
 @pytest.fixture(scope="module")
@@ -180,6 +187,20 @@ def _error_codes(content: bytes) -> set[str]:
 
 
 CHECKS: list[Any] = [not_a_server_error, schema_beyond_deviations, accepted_unless_a_rule_refuses]
+
+
+class TestRealIds:
+    """The fuzzer can reach a real resource on every served path with parameters."""
+
+    def test_every_templated_path_has_real_ids(self) -> None:
+        """Each served operation's path with a parameter has real ids to put in it."""
+        templated = {
+            path
+            for path, item in PROVIDER_DOCUMENT["paths"].items()
+            for method in item
+            if "{" in path and (method.upper(), _PARAMETER.sub("{}", path)) in SERVED
+        }
+        assert templated == set(_REAL_IDS)
 
 
 class TestProviderDocument:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import enum
 import functools
-import hashlib
 import json
 from collections.abc import Callable, Mapping
 from datetime import datetime
@@ -20,7 +19,7 @@ import attrs
 from simulator import _changes
 from simulator._errors import BadRequest
 from simulator._listing import check_limit
-from simulator._paging import MAX_POSITION, bad_cursor
+from simulator._paging import MAX_POSITION, bad_cursor, fingerprint
 from simulator._terms import in_range, read_q, read_ranges, read_sort, read_values, words_found
 from simulator._timefmt import to_micros
 
@@ -130,12 +129,9 @@ class Listing:
 
     def fingerprint(self) -> str:
         """A short digest that ties a cursor to the request it was made for."""
-        text = json.dumps(
-            [self.equals, self.ranges, self.words, self.sort, self.scope, self.foreign],
-            separators=(",", ":"),
-            default=str,
+        return fingerprint(
+            [self.equals, self.ranges, self.words, self.sort, self.scope, self.foreign]
         )
-        return hashlib.sha256(text.encode()).hexdigest()[:16]
 
     def matches(self, collection: Collection, doc: Mapping[str, Any]) -> bool:
         """Whether a document passes every filter and every `q` term."""

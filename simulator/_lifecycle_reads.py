@@ -7,7 +7,6 @@ client's). Its status is read as of an instant, so a paged listing never skips a
 
 from __future__ import annotations
 
-import hashlib
 import json
 from typing import TYPE_CHECKING, Any
 
@@ -17,7 +16,7 @@ from simulator import _changes, _orders, _rows
 from simulator._errors import BadRequest, NotFound
 from simulator._listing import check_limit
 from simulator._order_lifecycle import client_batch_id
-from simulator._paging import bad_cursor
+from simulator._paging import bad_cursor, fingerprint
 from simulator._terms import Search, read_q, read_sort, read_values
 from simulator._timefmt import iso
 
@@ -186,11 +185,11 @@ def batch_page(  # noqa: PLR0913 - the list's filters, page, client, sort and `q
     with world.reading:
         client_id = world.client(client)
         parts, params = _where(filters, q, client_id)
-        fingerprint = _fingerprint(parts, params, descending)
+        digest = fingerprint([parts, sorted(params.items()), descending])
         if cursor is None:
             as_of, after = world.stamp(), None
         else:
-            as_of, after = _open_cursor(world, cursor, client_id, fingerprint)
+            as_of, after = _open_cursor(world, cursor, client_id, digest)
         parts = [_VISIBLE, "b.at <= :as_of", *parts]
         if after is not None:
             parts.append("b.at < :after" if descending else "b.at > :after")
@@ -202,7 +201,7 @@ def batch_page(  # noqa: PLR0913 - the list's filters, page, client, sort and `q
     found = [_render(row, client_id) for row in rows[:limit]]
     next_cursor = None
     if len(rows) > limit:
-        body = [_LISTING, client_id, fingerprint, as_of, rows[limit - 1][2]]
+        body = [_LISTING, client_id, digest, as_of, rows[limit - 1][2]]
         next_cursor = world.cursors.seal(json.dumps(body, separators=(",", ":")).encode())
     return found, next_cursor
 
@@ -245,13 +244,7 @@ def batch(world: World, batch_id: str, client: str | None) -> dict[str, Any]:
     raise NotFound(f"No batch with id '{batch_id}'.")
 
 
-def _fingerprint(parts: list[str], params: dict[str, Any], descending: bool) -> str:  # noqa: FBT001
-    """Ties a cursor to the filters, `q` and sort it was made for."""
-    text = json.dumps([parts, sorted(params.items()), descending], separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
-def _open_cursor(world: World, text: str, client_id: str, fingerprint: str) -> tuple[int, int]:
+def _open_cursor(world: World, text: str, client_id: str, digest: str) -> tuple[int, int]:
     """The instant and last batch a batch cursor holds, once its signature is checked.
 
     Raises:
@@ -265,7 +258,7 @@ def _open_cursor(world: World, text: str, client_id: str, fingerprint: str) -> t
     if not (
         isinstance(fields, list)
         and len(fields) == 5
-        and fields[:3] == [_LISTING, client_id, fingerprint]
+        and fields[:3] == [_LISTING, client_id, digest]
         and all(type(value) is int and value >= 0 for value in fields[3:])
     ):
         raise bad_cursor(

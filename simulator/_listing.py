@@ -5,8 +5,6 @@ The parameters are read by `_terms`, as on every list; this module turns them in
 
 from __future__ import annotations
 
-import hashlib
-import json
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -20,6 +18,7 @@ from simulator._order_lifecycle import (
     SUBMITTED_BILLING,
 )
 from simulator._orders import STATE_OF
+from simulator._paging import fingerprint
 from simulator._terms import OPERATORS, in_range, read_q, read_ranges, read_sort, read_values
 from simulator._terms import words_found as _words_found
 
@@ -80,11 +79,7 @@ class OrderQuery:
 
     def fingerprint(self) -> str:
         """A short digest that ties a cursor to the filters and sort it was made for."""
-        text = json.dumps(
-            [self.equals, self.ranges, self.descending, self.words, self.foreign],
-            separators=(",", ":"),
-        )
-        return hashlib.sha256(text.encode()).hexdigest()[:16]
+        return fingerprint([self.equals, self.ranges, self.descending, self.words, self.foreign])
 
     def where(self) -> tuple[str, list[Any]]:
         """The SQL condition (without WHERE) and its parameters; `1` when unfiltered."""

@@ -19,8 +19,16 @@ import attrs
 from simulator import _changes
 from simulator._errors import BadRequest
 from simulator._listing import check_limit
-from simulator._paging import MAX_POSITION, bad_cursor, fingerprint
-from simulator._terms import in_range, read_q, read_ranges, read_sort, read_values, words_found
+from simulator._paging import MAX_POSITION, bad_cursor
+from simulator._terms import (
+    fingerprint,
+    in_range,
+    read_q,
+    read_ranges,
+    read_sort,
+    read_values,
+    words_found,
+)
 from simulator._timefmt import to_micros
 
 if TYPE_CHECKING:

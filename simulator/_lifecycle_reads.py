@@ -16,8 +16,8 @@ from simulator import _changes, _orders, _rows
 from simulator._errors import BadRequest, NotFound
 from simulator._listing import check_limit
 from simulator._order_lifecycle import client_batch_id
-from simulator._paging import bad_cursor, fingerprint
-from simulator._terms import Search, read_q, read_sort, read_values
+from simulator._paging import bad_cursor
+from simulator._terms import Search, fingerprint, read_q, read_sort, read_values
 from simulator._timefmt import iso
 
 if TYPE_CHECKING:

@@ -18,8 +18,15 @@ from simulator._order_lifecycle import (
     SUBMITTED_BILLING,
 )
 from simulator._orders import STATE_OF
-from simulator._paging import fingerprint
-from simulator._terms import OPERATORS, in_range, read_q, read_ranges, read_sort, read_values
+from simulator._terms import (
+    OPERATORS,
+    fingerprint,
+    in_range,
+    read_q,
+    read_ranges,
+    read_sort,
+    read_values,
+)
 from simulator._terms import words_found as _words_found
 
 if TYPE_CHECKING:

@@ -155,16 +155,6 @@ def _position(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_POSITION
 
 
-def fingerprint(request: object) -> str:
-    """A short digest of a list request's parameters, which ties a cursor to them.
-
-    Args:
-        request: the parameters as JSON can write them (other values are written as text).
-    """
-    text = json.dumps(request, separators=(",", ":"), default=str)
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
 def bad_cursor(why: str) -> BadRequest:
     """The 400 of a cursor refused for the reason given, naming the `cursor` parameter."""
     return _bad_cursor(why)

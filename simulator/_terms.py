@@ -1,4 +1,4 @@
-"""The one reader of every list's `q`, `sort_by`, equality values and date-range filters.
+"""The one reader of every list's `q`, `sort_by`, filter values and ranges, and their digest.
 
 Orders, batches, statuses, transaction logs, products, consumers, addresses and fulfillments
 all read their query parameters here, so one grammar and one error wording hold everywhere.
@@ -6,6 +6,8 @@ all read their query parameters here, so one grammar and one error wording hold 
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import string
 from collections.abc import Mapping
@@ -272,3 +274,16 @@ def in_range(value: int, operator: str, bound: int) -> bool:
     if operator == "lte":
         return value <= bound
     return value < bound
+
+
+# --- the digest a cursor holds ---------------------------------------------------------------
+
+
+def fingerprint(request: object) -> str:
+    """A short digest of a list request's parameters, which ties a cursor to them.
+
+    Args:
+        request: the parameters as JSON can write them (other values are written as text).
+    """
+    text = json.dumps(request, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]

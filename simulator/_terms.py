@@ -32,9 +32,10 @@ OPERATOR_WORDS = {"gte": "at or after", "gt": "after", "lte": "at or before", "l
 _DIRECTIONS = {"asc": False, "desc": True}
 _TERM = re.compile(
     r'\s*(?:(?P<field>[A-Za-z_][A-Za-z0-9_.]*):(?:"(?P<quoted>[^"]*)"|(?P<value>[^\s"]+))'
-    r'|"(?P<phrase>[^"]*)"|(?P<word>[^\s":]+))(?=\s|$)'
+    r'|"(?P<phrase>[^"]*)"|(?P<word>[^\s":]+))'
 )
-"""One term: `field:value`, `field:"two words"`, `"a phrase"` or a word."""
+"""One term: `field:value`, `field:"two words"`, `"a phrase"` or a word (a quote also ends
+a word, as spaces do: `vitamin"c"` is two terms)."""
 _AND = "AND"
 """query_string's conjunction: every term must hold anyway, so it may be written or not."""
 _ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)

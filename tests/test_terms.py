@@ -43,6 +43,11 @@ class TestQ:
         assert found.found_in(["Vitamin C Complex 500"])
         assert not found.found_in(["Vitamin D"])
 
+    def test_a_quote_ends_a_word(self) -> None:
+        """A quote next to a word starts a new term, as a space does."""
+        found = read_q('vitamin"c complex"', ("name",), searched=("name",), noun="products")
+        assert found.words == ("vitamin", "c complex")
+
     def test_client_id_names_the_client(self) -> None:
         """`client_id:<own>` changes nothing; another client's id marks the search foreign."""
         assert not read_q(f"client_id:{OWN}", (), noun="orders", client_id=OWN).foreign
@@ -50,7 +55,7 @@ class TestQ:
 
     @pytest.mark.parametrize(
         "text",
-        ["", "   ", "AND", "status:", 'status:"open', "x:1", 'status:""', '""', 'a"b"'],
+        ["", "   ", "AND", "status:", 'status:"open', "x:1", 'status:""', '""', "a:b"],
     )
     def test_bad_q_names_q(self, text: str) -> None:
         """Text outside the grammar, an unknown field or an empty term is refused naming q."""

@@ -9,20 +9,26 @@ from __future__ import annotations
 
 import enum
 import functools
-import hashlib
 import json
-import re
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from lifecycle._instant import parse_instant
 from simulator import _changes
-from simulator._errors import BadRequest, NotFound
-from simulator._listing import OPERATORS, check_limit
+from simulator._errors import BadRequest
+from simulator._listing import check_limit
 from simulator._paging import MAX_POSITION, bad_cursor
+from simulator._terms import (
+    fingerprint,
+    in_range,
+    read_q,
+    read_ranges,
+    read_sort,
+    read_values,
+    words_found,
+)
 from simulator._timefmt import to_micros
 
 if TYPE_CHECKING:
@@ -30,11 +36,6 @@ if TYPE_CHECKING:
 
     from simulator._paging import CursorCodec
 
-MAX_Q_CHARS = 500
-"""Longer `q` text is refused before it is read."""
-_TERM = re.compile(
-    r'\s*(?:(?P<field>[A-Za-z_][A-Za-z0-9_.]*):)?(?:"(?P<quoted>[^"]*)"|(?P<bare>[^\s":]+))'
-)
 _TRUE_FALSE = {"true": True, "false": False}
 
 
@@ -82,10 +83,12 @@ class Collection:
         """The field of this name, if it is one."""
         return next((field for field in self.fields if field.name == name), None)
 
-    def names(self, *, sortable: bool = False) -> list[str]:
-        """Its fields' names that `q` takes (all but dates), or the sortable ones."""
+    def names(self, *, sortable: bool = False, searched: bool = False) -> list[str]:
+        """Its fields' names that `q` takes (all but dates), the sortable or searched ones."""
         if sortable:
             return [field.name for field in self.fields if field.sortable]
+        if searched:
+            return [field.name for field in self.fields if field.searched]
         return [field.name for field in self.fields if field.kind is not Kind.INSTANT]
 
 
@@ -121,9 +124,10 @@ class Listing:
     """A checked listing request: filters, `q` terms, sort order, and what it lists within."""
 
     equals: tuple[tuple[str, tuple[Any, ...]], ...] = ()
+    """(field, accepted values) of the filters and of `q`'s `field:value` terms."""
     ranges: tuple[tuple[str, str, int], ...] = ()
-    terms: tuple[tuple[str | None, str], ...] = ()
-    """(field, value) terms of `q`; a field of None searches every searched text field."""
+    words: tuple[str, ...] = ()
+    """Bare words of `q`, folded: each must appear in one of the searched text fields."""
     sort: tuple[str, bool] | None = None
     """(field, descending), or None for oldest first."""
     scope: str = ""
@@ -133,12 +137,9 @@ class Listing:
 
     def fingerprint(self) -> str:
         """A short digest that ties a cursor to the request it was made for."""
-        text = json.dumps(
-            [self.equals, self.ranges, self.terms, self.sort, self.scope, self.foreign],
-            separators=(",", ":"),
-            default=str,
+        return fingerprint(
+            [self.equals, self.ranges, self.words, self.sort, self.scope, self.foreign]
         )
-        return hashlib.sha256(text.encode()).hexdigest()[:16]
 
     def matches(self, collection: Collection, doc: Mapping[str, Any]) -> bool:
         """Whether a document passes every filter and every `q` term."""
@@ -149,14 +150,16 @@ class Listing:
                 return False
         for name, operator, bound in self.ranges:
             value = _comparable(collection.field(name), doc)
-            if value is None or not _in_range(value, operator, bound):
+            if value is None or not in_range(value, operator, bound):
                 return False
-        return all(_term_matches(collection, field, text, doc) for field, text in self.terms)
+        return not self.words or words_found(
+            self.words, [field.value(doc) for field in collection.fields if field.searched]
+        )
 
     @property
     def plain(self) -> bool:
         """Whether it neither filters, searches nor sorts: every item, oldest first."""
-        return not (self.equals or self.ranges or self.terms or self.sort or self.foreign)
+        return not (self.equals or self.ranges or self.words or self.sort or self.foreign)
 
 
 def _comparable(field: Field | None, doc: Mapping[str, Any]) -> Any:  # noqa: ANN401
@@ -169,28 +172,6 @@ def _comparable(field: Field | None, doc: Mapping[str, Any]) -> Any:  # noqa: AN
     if field.kind is Kind.INSTANT:
         return to_micros(datetime.fromisoformat(value))
     return value
-
-
-def _in_range(value: int, operator: str, bound: int) -> bool:
-    return bool(
-        {"gte": value >= bound, "gt": value > bound, "lte": value <= bound, "lt": value < bound}[
-            operator
-        ]
-    )
-
-
-def _term_matches(
-    collection: Collection, name: str | None, text: str, doc: Mapping[str, Any]
-) -> bool:
-    if name is not None:
-        field = collection.field(name)
-        return field is not None and _comparable(field, doc) == _read(field, text, "q")
-    wanted = text.casefold()
-    return any(
-        isinstance(value := field.value(doc), str) and wanted in value.casefold()
-        for field in collection.fields
-        if field.searched
-    )
 
 
 # --- reading a request ------------------------------------------------------------------------
@@ -211,9 +192,9 @@ def parse(  # noqa: PLR0913 - what is listed, and each parameter of the request
         collection: what is listed.
         filters: `{"email": ["a@b.c"], "created_at": {"gte": "2026-..."}}`, as
             `simulator.http._query.collection_filters` reads them.
-        q: query_string terms: `field:value` (or `field:"two words"`) must equal, a bare word
-            (or `"a phrase"`) must appear in one of the searched text fields; all must hold.
-        sort_by: a sortable field, ascending, or `-field`, descending.
+        q: read by `_terms.read_q`: `field:value` terms over the fields but dates, bare
+            words in the searched fields.
+        sort_by: read by `_terms.read_sort`.
         scope: the parent listed within.
         client_id: whose items are listed: a `q` term `client_id:<id>` (how the provider's
             internal users name a client) changes nothing when it names this client, and
@@ -233,43 +214,32 @@ def parse(  # noqa: PLR0913 - what is listed, and each parameter of the request
                 f"Unknown filter '{name}'; {collection.name} can be filtered by: {known}.", name
             )
         if field.kind is Kind.INSTANT:
-            ranges.extend(_ranges(field, value))
+            ranges.extend(read_ranges(key, value))
         else:
-            equals.append((key, _equal_values(field, value)))
-    terms, foreign = _client_terms(_terms(collection, q), client_id)
+            equals.append((key, _read_all(field, read_values(key, value), name)))
+    search = read_q(
+        q,
+        collection.names(),
+        searched=collection.names(searched=True),
+        noun=collection.name,
+        client_id=client_id,
+    )
+    for key, values in search.equals:
+        field = collection.field(key)
+        assert field is not None  # noqa: S101 - read_q takes only the collection's fields
+        equals.append((key, _read_all(field, values, "q")))
     return Listing(
         tuple(sorted(equals, key=lambda item: item[0])),
         tuple(sorted(ranges)),
-        terms,
-        _sort(collection, sort_by),
+        search.words,
+        read_sort(sort_by, collection.names(sortable=True), collection.name),
         scope,
-        foreign,
+        search.foreign,
     )
 
 
-Terms = tuple[tuple[str | None, str], ...]
-CLIENT_FIELD = "client_id"
-"""The `q` field the provider's internal users name a client by, taken on every route."""
-
-
-def _client_terms(terms: Terms, client_id: str) -> tuple[Terms, bool]:
-    """The terms but `client_id` ones, and whether one of those names another client."""
-    rest = tuple((name, text) for name, text in terms if name != CLIENT_FIELD)
-    foreign = any(name == CLIENT_FIELD and text != client_id for name, text in terms)
-    return rest, foreign
-
-
-def _equal_values(field: Field, value: Any) -> tuple[Any, ...]:  # noqa: ANN401
-    name = f"filter[{field.name}]"
-    items = value.split(",") if isinstance(value, str) else value
-    if not isinstance(items, list | tuple) or not items:
-        raise BadRequest(f"{name} needs a value.", name)
-    found: list[Any] = []
-    for item in items:
-        if not isinstance(item, str) or not item.strip():
-            raise BadRequest(f"{name} values must be non-empty text.", name)
-        found.append(_read(field, item.strip(), name))
-    return tuple(dict.fromkeys(found))
+def _read_all(field: Field, texts: tuple[str, ...], name: str) -> tuple[Any, ...]:
+    return tuple(dict.fromkeys(_read(field, text, name) for text in texts))
 
 
 def _read(field: Field, text: str, name: str) -> Any:  # noqa: ANN401
@@ -283,87 +253,6 @@ def _read(field: Field, text: str, name: str) -> Any:  # noqa: ANN401
             raise BadRequest(f"{name}: {field.name} is true or false, not {text[:40]!r}.", name)
         return _TRUE_FALSE[text]
     return text
-
-
-def _ranges(field: Field, value: Any) -> list[tuple[str, str, int]]:  # noqa: ANN401
-    key = field.name
-    if not isinstance(value, Mapping) or not value:
-        raise BadRequest(
-            f"filter[{key}] needs an operator: filter[{key}][gte|gt|lte|lt]=<ISO 8601>.",
-            f"filter[{key}]",
-        )
-    found: list[tuple[str, str, int]] = []
-    for operator, bound in value.items():
-        name = f"filter[{key}][{operator}]"
-        if operator not in OPERATORS:
-            raise BadRequest(f"Unknown operator in {name}; use one of: gte, gt, lte, lt.", name)
-        found.append((key, operator, _instant(name, bound)))
-    return found
-
-
-def _instant(name: str, bound: Any) -> int:  # noqa: ANN401
-    try:
-        return to_micros(parse_instant(bound, name))
-    except ValueError as error:
-        raise BadRequest(str(error), name) from None
-
-
-def _terms(collection: Collection, q: str | None) -> Terms:
-    """The terms of a `q`, each checked.
-
-    Raises:
-        BadRequest: naming `q`: too long, empty, an unclosed quote, an unknown field.
-    """
-    if q is None:
-        return ()
-    if len(q) > MAX_Q_CHARS:
-        raise BadRequest(f"q is longer than {MAX_Q_CHARS} characters.", "q")
-    terms: list[tuple[str | None, str]] = []
-    position = 0
-    rest = q.rstrip()
-    while position < len(rest):
-        match = _TERM.match(rest, position)
-        if match is None:
-            raise BadRequest(
-                f"q: cannot read {rest[position : position + 40].strip()!r}; write field:value, "
-                'field:"two words", a word, or "a phrase", separated by spaces.',
-                "q",
-            )
-        name = match["field"]
-        text = match["quoted"] if match["quoted"] is not None else match["bare"]
-        if name is not None and name != CLIENT_FIELD:
-            field = collection.field(name)
-            if field is None or field.kind is Kind.INSTANT:
-                known = ", ".join(collection.names())
-                raise BadRequest(
-                    f"q: {collection.name} cannot be searched by '{name}'; fields are: {known} "
-                    "(dates: use filter[field][gte|gt|lte|lt]).",
-                    "q",
-                )
-            _read(field, text, "q")
-        if not text:
-            raise BadRequest('q: an empty "" term matches nothing; leave it out.', "q")
-        terms.append((name, text))
-        position = match.end()
-    if not terms:
-        raise BadRequest("q is empty; leave it out to list everything.", "q")
-    return tuple(terms)
-
-
-def _sort(collection: Collection, sort_by: str | None) -> tuple[str, bool] | None:
-    if sort_by is None:
-        return None
-    descending = sort_by.startswith("-")
-    name = sort_by.removeprefix("-")
-    field = collection.field(name)
-    if field is None or not field.sortable:
-        known = ", ".join(collection.names(sortable=True))
-        raise BadRequest(
-            f"sort_by: {collection.name} can be sorted by {known} (prefix '-' for descending), "
-            f"not {sort_by[:60]!r}.",
-            "sort_by",
-        )
-    return name, descending
 
 
 # --- pages and counts -------------------------------------------------------------------------
@@ -541,31 +430,6 @@ def versions_then(conn: sqlite3.Connection, kind: str, at: Moment) -> dict[int, 
     ):
         then.setdefault(item_seq, doc)
     return then
-
-
-def check_client_q(q: str | None, client_id: str, noun: str) -> None:
-    """Check the `q` of a single-resource route: internal users name the client with it.
-
-    Accepts `client_id:<id>` terms naming the token's own client (they change nothing).
-
-    Raises:
-        BadRequest: naming `q`, for anything but `client_id:<id>` terms.
-        NotFound: `q` names another client: this client has no such resource.
-    """
-    if q is None:
-        return
-    rest, foreign = _client_terms(_terms(_CLIENT_ONLY, q), client_id)
-    if rest:
-        raise BadRequest(
-            "q: on this route q only takes client_id:<your client id> (the provider's "
-            "internal users name a client so); leave it out.",
-            "q",
-        )
-    if foreign:
-        raise NotFound(f"No {noun} for the client q names; q may name only your own client.")
-
-
-_CLIENT_ONLY = Collection("this route", "resource", ())
 
 
 def window_sql(column: str, window: Window) -> tuple[str, list[int]]:

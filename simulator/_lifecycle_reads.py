@@ -7,7 +7,6 @@ client's). Its status is read as of an instant, so a paged listing never skips a
 
 from __future__ import annotations
 
-import hashlib
 import json
 from typing import TYPE_CHECKING, Any
 
@@ -15,8 +14,10 @@ from lifecycle._status import OrderStatus
 from lifecycle._table import Event
 from simulator import _changes, _orders, _rows
 from simulator._errors import BadRequest, NotFound
-from simulator._listing import check_limit, parse_q, parse_sort
+from simulator._listing import check_limit
 from simulator._order_lifecycle import client_batch_id
+from simulator._paging import bad_cursor
+from simulator._terms import Search, fingerprint, read_q, read_sort, read_values
 from simulator._timefmt import iso
 
 if TYPE_CHECKING:
@@ -29,14 +30,18 @@ STATUS_GROUP = "order"
 STATUSES_SINCE = "2023-01-01T00:00:00Z"
 """`created_at` and `updated_at` of the provider's status rows: fixed reference data."""
 STATUS_FIELDS = ("id", "name", "group")
-"""What `q` may search in `GET /v2/statuses`."""
+"""What `q`'s `field:value` terms name in `GET /v2/statuses`."""
+STATUS_WORDS = ("name",)
+"""What a bare word of `q` looks in, in `GET /v2/statuses`."""
 
 BATCH_NEW = "New"
 """A batch's status until its orders' production is planned (the first business tick)."""
 BATCH_BILLED = "Billed"
 """A batch's status once its orders are planned (and billed: their billing is Submitted)."""
 BATCH_FILTERS = ("batch_status", "name", "crm_id")
-"""The provider's filterable fields of a batch list; `q` searches the same fields."""
+"""The provider's filterable fields of a batch list; `q`'s `field:value` names the same."""
+BATCH_WORDS = ("name",)
+"""What a bare word of a batch list's `q` looks in."""
 BATCH_SORTABLE = ("created_at", "name")
 """Batches sort by when they ran (names are numbered in that order)."""
 BATCH_NAME_BASE = 10000
@@ -63,13 +68,16 @@ _COLUMNS = f"b.id, b.number, b.at, b.updated_at, {_STATUS_AS_OF}"
 # --- statuses -----------------------------------------------------------------------------------
 
 
-def statuses(q: str | None) -> list[dict[str, Any]]:
+def statuses(q: str | None, client_id: str) -> list[dict[str, Any]]:
     """Every order status in the provider's `Status` shape, those `q`'s terms name.
 
     Raises:
         BadRequest: a bad `q`.
     """
-    terms = parse_q(q, STATUS_FIELDS)
+    search = read_q(q, STATUS_FIELDS, searched=STATUS_WORDS, noun="statuses", client_id=client_id)
+    if search.foreign:
+        return []
+    terms = search.values()
     found = []
     for number, status in enumerate(OrderStatus, start=1):
         row = {
@@ -79,7 +87,9 @@ def statuses(q: str | None) -> list[dict[str, Any]]:
             "created_at": STATUSES_SINCE,
             "updated_at": STATUSES_SINCE,
         }
-        if all(str(row[field]) in values for field, values in terms.items()):
+        if all(str(row[field]) in values for field, values in terms.items()) and search.found_in(
+            [row[field] for field in STATUS_WORDS]
+        ):
             found.append(row)
     return found
 
@@ -87,29 +97,49 @@ def statuses(q: str | None) -> list[dict[str, Any]]:
 # --- batches ------------------------------------------------------------------------------------
 
 
-def _where(filters: Mapping[str, Any] | None, q: str | None) -> tuple[list[str], dict[str, Any]]:
+def _where(
+    filters: Mapping[str, Any] | None, q: str | None, client_id: str
+) -> tuple[list[str], dict[str, Any]]:
     """The SQL conditions of a batch list's filters and `q` terms, with their parameters.
 
     Raises:
         BadRequest: an unknown filter, or a bad `q`.
     """
-    given: list[tuple[str, list[str]]] = []
+    given: list[tuple[str, tuple[str, ...]]] = []
     for key, value in (filters or {}).items():
-        if key not in BATCH_FILTERS or not isinstance(value, list | tuple):
+        if key not in BATCH_FILTERS:
             known = ", ".join(BATCH_FILTERS)
             raise BadRequest(
                 f"Unknown filter 'filter[{key}]'; batches can be filtered by: {known}.",
                 f"filter[{key}]",
             )
-        given.append((key, [str(item).strip() for item in value]))
-    given += list(parse_q(q, BATCH_FILTERS).items())
-    parts: list[str] = []
+        given.append((key, read_values(key, value)))
+    search = read_q(q, BATCH_FILTERS, searched=BATCH_WORDS, noun="batches", client_id=client_id)
+    given += search.equals
+    parts: list[str] = ["0"] if search.foreign else []
     params: dict[str, Any] = {}
     for index, (key, values) in enumerate(given):
         names = [f"f{index}_{n}" for n in range(len(values))]
         parts.append(f"{_BATCH_SQL[key]} IN ({','.join(':' + name for name in names)})")
         params.update(zip(names, values, strict=True))
+    parts += _word_parts(search, params)
     return parts, params
+
+
+def _word_parts(search: Search, params: dict[str, Any]) -> list[str]:
+    """The SQL conditions of `q`'s bare words, their parameters added to `params`."""
+    parts = []
+    for index, word in enumerate(search.words):
+        params[f"w{index}"] = word
+        # SQLite's `lower` folds ASCII letters only, as `_terms.fold` does.
+        parts.append(
+            "("
+            + " OR ".join(
+                f"instr(lower({_BATCH_SQL[field]}), :w{index}) > 0" for field in BATCH_WORDS
+            )
+            + ")"
+        )
+    return parts
 
 
 def _render(row: tuple[Any, ...], client_id: str) -> dict[str, Any]:
@@ -149,16 +179,17 @@ def batch_page(  # noqa: PLR0913 - the list's filters, page, client, sort and `q
     Raises:
         BadRequest: a bad filter, limit, cursor, `sort_by` or `q`.
     """
-    descending = parse_sort(sort_by, BATCH_SORTABLE)
+    sort = read_sort(sort_by, BATCH_SORTABLE, "batches")
+    descending = sort is not None and sort[1]
     limit = check_limit(limit)
     with world.reading:
         client_id = world.client(client)
-        parts, params = _where(filters, q)
-        fingerprint = _fingerprint(parts, params, descending)
+        parts, params = _where(filters, q, client_id)
+        digest = fingerprint([parts, sorted(params.items()), descending])
         if cursor is None:
             as_of, after = world.stamp(), None
         else:
-            as_of, after = _open_cursor(world, cursor, client_id, fingerprint)
+            as_of, after = _open_cursor(world, cursor, client_id, digest)
         parts = [_VISIBLE, "b.at <= :as_of", *parts]
         if after is not None:
             parts.append("b.at < :after" if descending else "b.at > :after")
@@ -170,7 +201,7 @@ def batch_page(  # noqa: PLR0913 - the list's filters, page, client, sort and `q
     found = [_render(row, client_id) for row in rows[:limit]]
     next_cursor = None
     if len(rows) > limit:
-        body = [_LISTING, client_id, fingerprint, as_of, rows[limit - 1][2]]
+        body = [_LISTING, client_id, digest, as_of, rows[limit - 1][2]]
         next_cursor = world.cursors.seal(json.dumps(body, separators=(",", ":")).encode())
     return found, next_cursor
 
@@ -185,7 +216,7 @@ def batch_count(
     """
     with world.reading:
         client_id = world.client(client)
-        parts, params = _where(filters, q)
+        parts, params = _where(filters, q, client_id)
         (found,) = world.store.conn.execute(
             f"SELECT COUNT(*) FROM batches b WHERE {' AND '.join([_VISIBLE, *parts])}",  # noqa: S608
             params | _base(client_id, world.stamp()),
@@ -213,13 +244,7 @@ def batch(world: World, batch_id: str, client: str | None) -> dict[str, Any]:
     raise NotFound(f"No batch with id '{batch_id}'.")
 
 
-def _fingerprint(parts: list[str], params: dict[str, Any], descending: bool) -> str:  # noqa: FBT001
-    """Ties a cursor to the filters, `q` and sort it was made for."""
-    text = json.dumps([parts, sorted(params.items()), descending], separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
-def _open_cursor(world: World, text: str, client_id: str, fingerprint: str) -> tuple[int, int]:
+def _open_cursor(world: World, text: str, client_id: str, digest: str) -> tuple[int, int]:
     """The instant and last batch a batch cursor holds, once its signature is checked.
 
     Raises:
@@ -233,13 +258,11 @@ def _open_cursor(world: World, text: str, client_id: str, fingerprint: str) -> t
     if not (
         isinstance(fields, list)
         and len(fields) == 5
-        and fields[:3] == [_LISTING, client_id, fingerprint]
+        and fields[:3] == [_LISTING, client_id, digest]
         and all(type(value) is int and value >= 0 for value in fields[3:])
     ):
-        raise BadRequest(
-            "Invalid 'cursor' parameter: it is not a cursor this world issued for this batch "
-            "list, client, filters and sort. Start again without a cursor.",
-            "cursor",
+        raise bad_cursor(
+            "it is not a cursor this server issued for this batch list, client, filters and sort"
         )
     return fields[3], fields[4]
 

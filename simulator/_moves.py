@@ -142,5 +142,5 @@ def force(world: World, order_id: str, event: Event | str, reason: str | None) -
             reason=reason or "forced by operator",
         )
         order = DueOrder(row.seq, row.id, row.client_id, row.status, row.updated_at)
-        world.timeline.apply(conn, [(order, outcome)], now, actor_of(chosen))
+        world.timeline.apply(conn, [(order, outcome)], now)
         return world.load(order_id, None).document()

@@ -9,7 +9,8 @@ import attrs
 
 from simulator import _changes, _fulfillments, _paging, _rows
 from simulator._errors import BadRequest
-from simulator._listing import check_limit, order_query, parse_q
+from simulator._listing import check_limit, order_query
+from simulator._terms import read_q
 from simulator._timefmt import from_micros, to_micros
 
 if TYPE_CHECKING:
@@ -50,7 +51,9 @@ def count(
     """
     with world.reading:
         client_id = world.client(client)
-        return _rows.count(world.store.conn, client_id, order_query(filters, q))
+        return _rows.count(
+            world.store.conn, client_id, order_query(filters, q, client_id=client_id)
+        )
 
 
 def page(  # noqa: PLR0913 - the list's filters, page, client, and its `sort_by` and `q`
@@ -70,7 +73,7 @@ def page(  # noqa: PLR0913 - the list's filters, page, client, and its `sort_by`
     """
     with world.reading:
         client_id = world.client(client)
-        query = order_query(filters, q, sort_by)
+        query = order_query(filters, q, sort_by, client_id)
         limit = check_limit(limit)
         conn = world.store.conn
         if cursor is None:
@@ -125,7 +128,9 @@ def fulfillment(world: World, fulfillment_id: str, client: str | None) -> dict[s
 
 
 LOG_SEARCH = ("entity_id", "column_name", "event_type", "event", "actor")
-"""What `q` searches in an order's transaction log (`entity_id` names the order)."""
+"""What `q`'s `field:value` terms name in an order's transaction log (`entity_id`: the order)."""
+LOG_WORDS = ("column_name", "event")
+"""What a bare word of `q` looks in, in an order's transaction log."""
 
 
 def transaction_logs(
@@ -137,13 +142,17 @@ def transaction_logs(
         world: the world.
         order_id: the order (`filter[entity_id]`), or None when `q` names it.
         client: the client.
-        q: `field:value` terms over `LOG_SEARCH`, all of which a row must match.
+        q: `field:value` terms over `LOG_SEARCH` and words in `LOG_WORDS`, all of which a
+            row must match.
 
     Raises:
         NotFound: no such order for this client.
         BadRequest: a bad `q`, or not exactly one order named.
     """
-    terms = parse_q(q, LOG_SEARCH)
+    with world.reading:
+        client_id = world.client(client)
+    search = read_q(q, LOG_SEARCH, searched=LOG_WORDS, noun="transaction logs", client_id=client_id)
+    terms = search.values()
     named = {order_id} - {None} | set(terms.pop("entity_id", ()))
     if len(named) != 1:
         raise BadRequest(
@@ -154,14 +163,15 @@ def transaction_logs(
         )
     (chosen,) = named
     with world.reading:
-        client_id = world.client(client)
         row = world.load(str(chosen), client_id)
         codec = world.ids.codec
         found = _changes.transaction_rows(world.store.conn, (row.seq, row.id), client_id, codec)
     return [
         entry
         for entry in found
-        if all(str(entry[field]) in values for field, values in terms.items())
+        if not search.foreign
+        and all(str(entry[field]) in values for field, values in terms.items())
+        and search.found_in([entry[field] for field in LOG_WORDS])
     ]
 
 

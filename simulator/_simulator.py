@@ -650,13 +650,14 @@ class Simulator:
 
     # --- statuses and batches ---------------------------------------------------------------
 
-    def statuses(self, q: str | None = None) -> list[dict[str, Any]]:
+    def statuses(self, q: str | None = None, client: str | None = None) -> list[dict[str, Any]]:
         """Every order status in the provider's `Status` shape (`q`: `name:Pending` ...).
 
         Raises:
             BadRequest: a bad `q`.
+            NotFound: no such client.
         """
-        return _lifecycle_reads.statuses(q)
+        return _lifecycle_reads.statuses(q, self._world.client(client))
 
     def list_batches(  # noqa: PLR0913 - the provider's list parameters, the last two keyword-only
         self,

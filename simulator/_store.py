@@ -172,13 +172,6 @@ CREATE TABLE IF NOT EXISTS plans (
     weight REAL NOT NULL,
     delivery_at INTEGER NOT NULL
 );
-
-CREATE TABLE IF NOT EXISTS tokens (
-    token TEXT PRIMARY KEY,
-    kind TEXT NOT NULL,
-    client_id TEXT NOT NULL,
-    expires_at INTEGER NOT NULL
-) WITHOUT ROWID;
 """
 
 _DATA_TABLES = (
@@ -191,7 +184,6 @@ _DATA_TABLES = (
     "fulfillments",
     "plans",
     "batches",
-    "tokens",
 )
 
 # What SQLite's planner is told about a store's shape (`sqlite_stat1` rows: table, index,

@@ -323,7 +323,6 @@ class Timeline:
         conn: sqlite3.Connection,
         moves: Sequence[tuple[DueOrder, Outcome]],
         at: int,
-        actor: str | None = None,
     ) -> int:
         """Apply steps' outcomes to their orders: status, schedule, log, fulfillment.
 
@@ -333,9 +332,7 @@ class Timeline:
         Args:
             conn: the store, inside the caller's transaction.
             moves: each order (at most once) with what its step does.
-            at: when the steps happen.
-            actor: who does them; by default each event's actor in the table (`actor_of`),
-                which is what the history must record.
+            at: when the steps happen; each event's actor is the table's (`actor_of`).
 
         Returns:
             How many orders changed status.
@@ -370,7 +367,7 @@ class Timeline:
                     order.status.value,
                     dest.value,
                     event.value,
-                    actor_of(event).value if actor is None else actor,
+                    actor_of(event).value,
                     outcome.reason,
                     order.updated_at,
                 )

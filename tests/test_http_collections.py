@@ -8,7 +8,7 @@ and pages without skipping; the count, by-id, label, user and address routes.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -28,11 +28,20 @@ from test_http_support import (
 
 from simulator._browse import Listed
 from simulator._catalogue import RULE as PRODUCT_RULE
-from simulator._collections import Field, Kind
+from simulator._collections import Kind
 from simulator._consumer_addresses import RULE as ADDRESS_RULE
 from simulator._consumers import RULE as CONSUMER_RULE
 from simulator._fulfillments import LINE_RULE, STATUS_IDS
 from simulator._fulfillments import RULE as FULFILLMENT_RULE
+from simulator._lifecycle_reads import (
+    BATCH_FILTERS,
+    BATCH_SORTABLE,
+    BATCH_WORDS,
+    STATUS_FIELDS,
+    STATUS_WORDS,
+)
+from simulator._listing import EQUALITY_FILTERS, RANGE_FILTERS, SEARCHED, SORTABLE
+from simulator._order_reads import LOG_SEARCH, LOG_WORDS
 from simulator._server import LiveServer
 
 DAY = 86_400
@@ -469,23 +478,38 @@ class TestQueryParameters:
             assert client.ok(url, q=f"client_id:{theirs}")[key] == [], url
         assert client.ok("/v2/consumers/count", q=f"client_id:{theirs}") == {"count": 0}
 
-    def test_the_guide_lists_each_collections_fields(self) -> None:
-        """docs/http-api.md names exactly the fields each list filters, sorts and searches by."""
+    def test_the_guide_lists_each_lists_fields(self) -> None:
+        """docs/http-api.md names in one table the fields each list filters, sorts, searches by."""
         text = (DOCS / "http-api.md").read_text(encoding="utf-8")
 
-        def names(fields: list[Field]) -> str:
-            return ", ".join(f"`{field.name}`" for field in fields) or "none"
+        def names(fields: Sequence[str]) -> str:
+            return ", ".join(f"`{name}`" for name in fields) or "none"
 
+        rows: list[tuple[str, Sequence[str], Sequence[str], Sequence[str], Sequence[str]]] = [
+            ("orders", EQUALITY_FILTERS, RANGE_FILTERS, SORTABLE, SEARCHED),
+            ("batches", BATCH_FILTERS, (), BATCH_SORTABLE, BATCH_WORDS),
+            ("statuses", STATUS_FIELDS, (), (), STATUS_WORDS),
+            ("transactions", LOG_SEARCH, (), (), LOG_WORDS),
+        ]
         for listed in Listed:
             fields = list(listed.collection.fields)
-            cells = [
-                listed.collection.name,
-                names([field for field in fields if field.kind is not Kind.INSTANT]),
-                names([field for field in fields if field.kind is Kind.INSTANT]),
-                names([field for field in fields if field.sortable]),
-                names([field for field in fields if field.searched]),
+            rows.append(
+                (
+                    listed.collection.name,
+                    [field.name for field in fields if field.kind is not Kind.INSTANT],
+                    [field.name for field in fields if field.kind is Kind.INSTANT],
+                    [field.name for field in fields if field.sortable],
+                    [field.name for field in fields if field.searched],
+                )
+            )
+        for name, *columns in rows:
+            row = "| " + " | ".join([name, *(names(cells) for cells in columns)]) + " |"
+            assert row in text, name
+        for parameter in ("q", "sort_by"):
+            described = [
+                line for line in text.splitlines() if line.startswith(f"| `{parameter}` |")
             ]
-            assert "| " + " | ".join(cells) + " |" in text, listed
+            assert len(described) == 1, f"{parameter} is described once, for every list"
 
     def test_q_on_single_resource_routes(self, client: Client, server: LiveServer) -> None:
         """`q=client_id:<own id>` is accepted; another client's id is a 404; other text a 400."""

@@ -13,14 +13,9 @@ import attrs
 
 from simulator._collections import Collection, Kind
 from simulator._errors import parameter_code
-from simulator._listing import (
-    DEFAULT_LIMIT,
-    EQUALITY_FILTERS,
-    MAX_LIMIT,
-    OPERATORS,
-    RANGE_FILTERS,
-)
+from simulator._listing import DEFAULT_LIMIT, EQUALITY_FILTERS, MAX_LIMIT, RANGE_FILTERS
 from simulator._paging import CURSOR_ALPHABET, MAX_CURSOR_CHARS
+from simulator._terms import MAX_Q_CHARS, OPERATOR_WORDS, OPERATORS, sort_values
 from simulator.http._errors import ApiError
 
 if TYPE_CHECKING:
@@ -179,7 +174,7 @@ def order_filter_params() -> list[Param]:
     params += [
         Param(
             f"filter[{field}][{operator}]",
-            f"Only orders whose {field} is {_OPERATOR_WORDS[operator]} this ISO 8601 instant.",
+            f"Only orders whose {field} is {OPERATOR_WORDS[operator]} this ISO 8601 instant.",
             {"type": "string", "format": "date-time"},
         )
         for field in RANGE_FILTERS
@@ -201,7 +196,6 @@ def collection_params(
     noun = collection.name
     params: list[Param] = []
     if paged:
-        sortable = ", ".join(collection.names(sortable=True))
         params += [
             Param(
                 "limit",
@@ -209,13 +203,9 @@ def collection_params(
                 {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
             ),
             CURSOR,
-            Param(
-                "sort_by",
-                f"Sort by {sortable}; prefix `-` for descending. Default: oldest first.",
-                {"type": "string", "enum": _sort_values(collection)},
-            ),
+            sort_param(collection.names(sortable=True), "Default: oldest first."),
         ]
-    params.append(Param("q", Q_DESCRIPTION, {"type": "string", "minLength": 1, "maxLength": 500}))
+    params.append(q_param(collection.names(), collection.names(searched=True)))
     for field in collection.fields:
         if field.name in leave_out:
             continue
@@ -223,7 +213,7 @@ def collection_params(
             params += [
                 Param(
                     f"filter[{field.name}][{operator}]",
-                    f"Only {noun} whose {field.name} is {_OPERATOR_WORDS[operator]} this "
+                    f"Only {noun} whose {field.name} is {OPERATOR_WORDS[operator]} this "
                     "ISO 8601 instant.",
                     {"type": "string", "format": "date-time"},
                 )
@@ -242,28 +232,32 @@ def collection_params(
     return params
 
 
-def _sort_values(collection: Collection) -> list[str]:
-    names = collection.names(sortable=True)
-    return [*names, *(f"-{name}" for name in names)]
+def sort_param(sortable: Sequence[str], note: str) -> Param:
+    """The `sort_by` parameter of a list that sorts on these fields (`_terms.read_sort`)."""
+    return Param(
+        "sort_by",
+        f"Sort by {', '.join(f'`{name}`' for name in sortable)}: `field` or `field:asc` "
+        f"ascending, `-field` or `field:desc` descending. {note}",
+        {"type": "string", "enum": sort_values(sortable)},
+    )
 
 
-Q_DESCRIPTION = (
-    'Query string terms, all of which must hold: `field:value` (or `field:"two words"`) '
-    "for a field equal to the value, any field a filter takes but dates; a bare word (or "
-    '`"a phrase"`) for text that appears, in any case, in the searched fields. '
-    "`client_id:<id>` (how internal users name a client): your own id changes nothing, "
-    "another's lists nothing."
-)
+def q_param(fields: Sequence[str], searched: Sequence[str]) -> Param:
+    """The `q` parameter of a list with these `field:value` and bare-word fields (`read_q`)."""
+    return Param(
+        "q",
+        "Query string terms, all of which must hold (separate them with spaces or ` AND `): "
+        f'`field:value` or `field:"two words"` is equal, over '
+        f"{', '.join(f'`{name}`' for name in fields)} (a field given twice: either value); "
+        f'a word or `"a phrase"` appears, in any case, in '
+        f"{' or '.join(f'`{name}`' for name in searched)}; `client_id:<id>`: your own "
+        "client's id changes nothing, another's matches nothing.",
+        {"type": "string", "minLength": 1, "maxLength": MAX_Q_CHARS},
+    )
+
+
 _FILTER_SCHEMAS: dict[Kind, dict[str, Any]] = {
     # Comma-separated values, none of them empty or only spaces (as the server reads them).
     Kind.TEXT: {"type": "string", "pattern": r"^\s*[^,\s][^,]*(,\s*[^,\s][^,]*)*$"},
     Kind.BOOLEAN: {"type": "string", "enum": ["true", "false"]},
-}
-
-
-_OPERATOR_WORDS = {
-    "gte": "at or after",
-    "gt": "after",
-    "lte": "at or before",
-    "lt": "before",
 }

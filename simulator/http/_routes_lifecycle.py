@@ -6,10 +6,24 @@ and its orders' log rows, and gets a 404 for anyone else's.
 
 from __future__ import annotations
 
-from simulator._lifecycle_reads import BATCH_FILTERS, BATCH_SORTABLE
-from simulator._listing import DEFAULT_LIMIT, MAX_LIMIT, sort_values
+from simulator._lifecycle_reads import (
+    BATCH_FILTERS,
+    BATCH_SORTABLE,
+    BATCH_WORDS,
+    STATUS_FIELDS,
+    STATUS_WORDS,
+)
+from simulator._listing import DEFAULT_LIMIT, MAX_LIMIT
 from simulator.http._endpoints import Auth, Call, Operation, Reply
-from simulator.http._query import CURSOR, Param, order_filters, page_limit, single
+from simulator.http._query import (
+    CURSOR,
+    Param,
+    order_filters,
+    page_limit,
+    q_param,
+    single,
+    sort_param,
+)
 from simulator.http._routes_v2 import INTERNAL_Q, own_client
 
 # --- handlers -----------------------------------------------------------------------------------
@@ -17,7 +31,7 @@ from simulator.http._routes_v2 import INTERNAL_Q, own_client
 
 def list_statuses(call: Call) -> Reply:
     """GET /v2/statuses: every order status, in the provider's `Status` shape."""
-    return Reply(200, {"statuses": call.sim.statuses(single(call.query, "q"))})
+    return Reply(200, {"statuses": call.sim.statuses(single(call.query, "q"), call.client)})
 
 
 def list_batches(call: Call) -> Reply:
@@ -59,11 +73,6 @@ def get_transaction_log(call: Call) -> Reply:
 
 # --- the route table ----------------------------------------------------------------------------
 
-_Q = Param(
-    "q",
-    "A subset of query_string: `field:value` terms, all of which must hold, over the "
-    "filterable fields (quote a value with spaces).",
-)
 _BATCH_PARAMS = (
     *(
         Param(
@@ -73,7 +82,7 @@ _BATCH_PARAMS = (
         )
         for field in BATCH_FILTERS
     ),
-    _Q,
+    q_param(BATCH_FILTERS, BATCH_WORDS),
 )
 
 OPERATIONS: tuple[Operation, ...] = (
@@ -86,12 +95,7 @@ OPERATIONS: tuple[Operation, ...] = (
         200,
         "StatusList",
         Auth.CLIENT,
-        query=(
-            Param(
-                "q",
-                "`field:value` terms over `id`, `name` and `group` (`group:order`).",
-            ),
-        ),
+        query=(q_param(STATUS_FIELDS, STATUS_WORDS),),
         description="Every status an order can have, numbered in the lifecycle's order.",
     ),
     Operation(
@@ -110,11 +114,8 @@ OPERATIONS: tuple[Operation, ...] = (
                 {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
             ),
             CURSOR,
-            Param(
-                "sort_by",
-                "`created_at` (the default) or `name`, the same order; `-created_at` or "
-                "`created_at:desc` lists newest first.",
-                {"type": "string", "enum": sort_values(BATCH_SORTABLE)},
+            sort_param(
+                BATCH_SORTABLE, "Default: oldest first; both fields list in the same order."
             ),
             *_BATCH_PARAMS,
         ),

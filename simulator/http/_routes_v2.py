@@ -9,8 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from simulator._browse import Listed
-from simulator._collections import check_client_q
-from simulator._listing import DEFAULT_LIMIT, MAX_LIMIT, SORTABLE, sort_values
+from simulator._listing import DEFAULT_LIMIT, EQUALITY_FILTERS, MAX_LIMIT, SEARCHED, SORTABLE
+from simulator._order_reads import LOG_SEARCH, LOG_WORDS
+from simulator._terms import check_client_q
 from simulator.http._endpoints import Auth, Call, Operation, RawJson, Reply
 from simulator.http._errors import ApiError, Invalid, Problem, invalid
 from simulator.http._query import (
@@ -21,7 +22,9 @@ from simulator.http._query import (
     order_filter_params,
     order_filters,
     page_limit,
+    q_param,
     single,
+    sort_param,
 )
 
 # --- authentication ---------------------------------------------------------------------------
@@ -323,17 +326,12 @@ _LIMIT = Param(
     f"Orders per page, 1 to {MAX_LIMIT} (default {DEFAULT_LIMIT}).",
     {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
 )
-_ORDER_SORT = Param(
-    "sort_by",
-    "`created_at` (the default) or `name`, which list in the same order; `-created_at` or "
-    "`created_at:desc` lists newest first. Paging never skips an order either way.",
-    {"type": "string", "enum": sort_values(SORTABLE)},
+_ORDER_SORT = sort_param(
+    SORTABLE,
+    "Default: oldest first; both fields list in the same order (names are numbered so), and "
+    "paging never skips an order either way.",
 )
-_ORDER_Q = Param(
-    "q",
-    "A subset of query_string: `field:value` terms, all of which must hold, over the fields "
-    'of the equality filters (quote a value with spaces: `source:"v2 API"`).',
-)
+_ORDER_Q = q_param(EQUALITY_FILTERS, SEARCHED)
 _ORDER_ID = {"id": "order"}
 _CONSUMER_ID = {"consumerId": "consumer"}
 _ORDER_SCOPE = frozenset({"order_id"})
@@ -747,14 +745,10 @@ OPERATIONS: tuple[Operation, ...] = (
                 "The order whose log to read (or name it in `q`).",
                 {"type": "string", "format": "uuid"},
             ),
-            Param(
-                "q",
-                "`field:value` terms over `entity_id`, `column_name`, `event_type`, `event` and "
-                "`actor`, all of which a row must match; `entity_id:<order id>` names the order.",
-            ),
+            q_param(LOG_SEARCH, LOG_WORDS),
         ),
         errors=(404,),
         description="One row per changed field, status changes included, oldest first. One "
-        "order's log at a time: name it in `filter[entity_id]` or `q`.",
+        "order's log at a time: name it in `filter[entity_id]` or in `q` (`entity_id:<order id>`).",
     ),
 )

@@ -9,6 +9,7 @@ On a real socket: the router's 404 and 405, the 501 of a path not simulated, the
 from __future__ import annotations
 
 import json
+import re
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,8 +20,10 @@ import pytest
 from conformance_support import documented_parameter_refusals, shape_problems
 from test_http_support import EMAIL, PASSWORD, new_sim
 
+from lifecycle._instant import FIRST_YEAR, LAST_YEAR
 from simulator._errors import PARAMETER_CODES, parameter_code
 from simulator._server import LiveServer
+from simulator.http._query import CURSOR, INSTANT_SCHEMA
 
 ERROR_MODEL = "#/components/responses/UnknownError"
 UNAUTHORIZED = "#/components/responses/UnauthorizedError"
@@ -209,3 +212,49 @@ class TestParameterCodes:
         assert rules
         for rule in rules:
             assert (rule.status, rule.code) == (400, parameter_code(rule.parameter)), rule
+
+
+def _declared(server: LiveServer, path: str, name: str) -> dict[str, Any]:
+    """The schema the server's own document gives a query parameter of `GET path`."""
+    document = httpx.get(f"{server.url}/_sim/openapi.json", timeout=30).json()
+    (found,) = [p for p in document["paths"][path]["get"]["parameters"] if p["name"] == name]
+    schema: dict[str, Any] = found["schema"]
+    return schema
+
+
+class TestOwnSchemasAgreeWithTheServer:
+    """Where a refusal can be a schema, the server's own document says it (issue 12, item 8)."""
+
+    @pytest.mark.parametrize(
+        ("year", "read"),
+        [(FIRST_YEAR - 1, False), (FIRST_YEAR, True), (LAST_YEAR, True), (LAST_YEAR + 1, False)],
+    )
+    def test_range_pattern_is_the_years_read(
+        self, http: httpx.Client, year: int, read: bool
+    ) -> None:
+        """A bound's pattern takes exactly the years the server reads."""
+        bound = f"{year:04d}-06-01T00:00:00Z"
+        assert bool(re.search(INSTANT_SCHEMA["pattern"], bound)) is read
+        response = http.get("/v2/orders", params={"filter[created_at][gte]": bound})
+        assert response.status_code == (200 if read else 400), response.text
+
+    @pytest.mark.parametrize(("value", "read"), [("", False), (" ,a", False), ("a, b", True)])
+    def test_order_filter_pattern_is_the_values_read(
+        self, server: LiveServer, http: httpx.Client, value: str, read: bool
+    ) -> None:
+        """An order filter's pattern takes exactly the value lists the server reads."""
+        pattern = _declared(server, "/v2/orders", "filter[name]")["pattern"]
+        assert bool(re.search(pattern, value)) is read
+        response = http.get("/v2/orders", params={"filter[name]": value})
+        assert response.status_code == (200 if read else 400), response.text
+
+    def test_cursor_schema_is_the_issued_shape(
+        self, server: LiveServer, http: httpx.Client
+    ) -> None:
+        """Every paged list declares the one cursor schema, which an issued cursor matches."""
+        for path in ("/v2/orders", "/v2/batches", "/v2/products", "/v2/consumers"):
+            assert _declared(server, path, "cursor") == CURSOR.schema
+        issued = http.get("/v2/products", params={"limit": 1}).json()["next_cursor"]
+        assert re.search(CURSOR.schema["pattern"], issued)
+        assert len(issued) <= CURSOR.schema["maxLength"]
+        assert http.get("/v2/products", params={"cursor": issued}).status_code == 200

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from lifecycle._instant import FIRST_YEAR, LAST_YEAR
 from simulator._collections import Collection, Kind
 from simulator._errors import parameter_code
 from simulator._listing import DEFAULT_LIMIT, EQUALITY_FILTERS, MAX_LIMIT, RANGE_FILTERS
@@ -167,6 +168,7 @@ def order_filter_params() -> list[Param]:
         Param(
             f"filter[{field}]",
             f"Only orders whose {field} is this value (several: comma-separated or repeated).",
+            _FILTER_SCHEMAS[Kind.TEXT],
             repeatable=True,
         )
         for field in EQUALITY_FILTERS
@@ -175,7 +177,7 @@ def order_filter_params() -> list[Param]:
         Param(
             f"filter[{field}][{operator}]",
             f"Only orders whose {field} is {OPERATOR_WORDS[operator]} this ISO 8601 instant.",
-            {"type": "string", "format": "date-time"},
+            INSTANT_SCHEMA,
         )
         for field in RANGE_FILTERS
         for operator in OPERATORS
@@ -215,7 +217,7 @@ def collection_params(
                     f"filter[{field.name}][{operator}]",
                     f"Only {noun} whose {field.name} is {OPERATOR_WORDS[operator]} this "
                     "ISO 8601 instant.",
-                    {"type": "string", "format": "date-time"},
+                    INSTANT_SCHEMA,
                 )
                 for operator in OPERATORS
             ]
@@ -256,6 +258,13 @@ def q_param(fields: Sequence[str], searched: Sequence[str]) -> Param:
     )
 
 
+INSTANT_SCHEMA = {
+    "type": "string",
+    "format": "date-time",
+    "pattern": "^(19|2[0-9])[0-9]{2}-",
+    "description": f"An ISO 8601 instant in the years {FIRST_YEAR} to {LAST_YEAR}.",
+}
+"""A range filter's bound: the years the server reads (`lifecycle._instant`), as a pattern."""
 _FILTER_SCHEMAS: dict[Kind, dict[str, Any]] = {
     # Comma-separated values, none of them empty or only spaces (as the server reads them).
     Kind.TEXT: {"type": "string", "pattern": r"^\s*[^,\s][^,]*(,\s*[^,\s][^,]*)*$"},

@@ -238,14 +238,26 @@ class TestOwnSchemasAgreeWithTheServer:
         response = http.get("/v2/orders", params={"filter[created_at][gte]": bound})
         assert response.status_code == (200 if read else 400), response.text
 
-    @pytest.mark.parametrize(("value", "read"), [("", False), (" ,a", False), ("a, b", True)])
+    @pytest.mark.parametrize(
+        ("name", "value", "read"),
+        [
+            ("filter[name]", "", False),
+            ("filter[name]", " ,a", False),
+            ("filter[name]", "a, b", True),
+            ("filter[status]", "On Hold, Pending", True),
+            ("filter[status]", "Lost", False),
+            ("filter[status]", "pending", False),
+            ("filter[state]", "Canceled,New", True),
+            ("filter[state]", "Cancelled", False),
+        ],
+    )
     def test_order_filter_pattern_is_the_values_read(
-        self, server: LiveServer, http: httpx.Client, value: str, read: bool
+        self, server: LiveServer, http: httpx.Client, name: str, value: str, read: bool
     ) -> None:
         """An order filter's pattern takes exactly the value lists the server reads."""
-        pattern = _declared(server, "/v2/orders", "filter[name]")["pattern"]
+        pattern = _declared(server, "/v2/orders", name)["pattern"]
         assert bool(re.search(pattern, value)) is read
-        response = http.get("/v2/orders", params={"filter[name]": value})
+        response = http.get("/v2/orders", params={name: value})
         assert response.status_code == (200 if read else 400), response.text
 
     def test_cursor_schema_is_the_issued_shape(

@@ -12,9 +12,11 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from lifecycle._instant import FIRST_YEAR, LAST_YEAR
+from lifecycle._status import OrderStatus
 from simulator._collections import Collection, Kind
 from simulator._errors import parameter_code
 from simulator._listing import DEFAULT_LIMIT, EQUALITY_FILTERS, MAX_LIMIT, RANGE_FILTERS
+from simulator._orders import STATE_OF
 from simulator._paging import CURSOR_ALPHABET, MAX_CURSOR_CHARS
 from simulator._terms import MAX_Q_CHARS, OPERATOR_WORDS, OPERATORS, sort_values
 from simulator.http._errors import ApiError
@@ -168,7 +170,9 @@ def order_filter_params() -> list[Param]:
         Param(
             f"filter[{field}]",
             f"Only orders whose {field} is this value (several: comma-separated or repeated).",
-            _FILTER_SCHEMAS[Kind.TEXT],
+            _values_schema(_ORDER_VOCABULARY[field])
+            if field in _ORDER_VOCABULARY
+            else _FILTER_SCHEMAS[Kind.TEXT],
             repeatable=True,
         )
         for field in EQUALITY_FILTERS
@@ -256,6 +260,19 @@ def q_param(fields: Sequence[str], searched: Sequence[str]) -> Param:
         "client's id changes nothing, another's matches nothing.",
         {"type": "string", "minLength": 1, "maxLength": MAX_Q_CHARS},
     )
+
+
+_ORDER_VOCABULARY = {
+    "status": tuple(status.value for status in OrderStatus),
+    "state": tuple(dict.fromkeys(STATE_OF.values())),
+}
+"""The order filters whose values are a closed list: anything else is refused."""
+
+
+def _values_schema(values: Sequence[str]) -> dict[str, Any]:
+    """A filter of comma-separated values, each one of `values` (spaces around are read)."""
+    one = "|".join(re.escape(value) for value in values)
+    return {"type": "string", "pattern": rf"^\s*({one})\s*(,\s*({one})\s*)*$"}
 
 
 INSTANT_SCHEMA = {

@@ -244,6 +244,7 @@ class TestOwnSchemasAgreeWithTheServer:
             ("filter[name]", "", False),
             ("filter[name]", " ,a", False),
             ("filter[name]", "a, b", True),
+            ("filter[name]", "a,\x1c\x85", False),
             ("filter[status]", "On Hold, Pending", True),
             ("filter[status]", "Lost", False),
             ("filter[status]", "pending", False),

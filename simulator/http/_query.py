@@ -172,7 +172,7 @@ def order_filter_params() -> list[Param]:
             f"Only orders whose {field} is this value (several: comma-separated or repeated).",
             _values_schema(_ORDER_VOCABULARY[field])
             if field in _ORDER_VOCABULARY
-            else _FILTER_SCHEMAS[Kind.TEXT],
+            else TEXT_VALUES_SCHEMA,
             repeatable=True,
         )
         for field in EQUALITY_FILTERS
@@ -262,6 +262,14 @@ def q_param(fields: Sequence[str], searched: Sequence[str]) -> Param:
     )
 
 
+_BLANK = r"\s\x1c-\x1f\x85"
+"""What the server strips from a value (Python's whitespace), spelled for any regex engine."""
+TEXT_VALUES_SCHEMA = {
+    "type": "string",
+    "pattern": rf"^[{_BLANK}]*[^,{_BLANK}][^,]*(,[{_BLANK}]*[^,{_BLANK}][^,]*)*$",
+}
+"""An equality filter: comma-separated values, none of them empty or blank."""
+
 _ORDER_VOCABULARY = {
     "status": tuple(status.value for status in OrderStatus),
     "state": tuple(dict.fromkeys(STATE_OF.values())),
@@ -283,7 +291,6 @@ INSTANT_SCHEMA = {
 }
 """A range filter's bound: the years the server reads (`lifecycle._instant`), as a pattern."""
 _FILTER_SCHEMAS: dict[Kind, dict[str, Any]] = {
-    # Comma-separated values, none of them empty or only spaces (as the server reads them).
-    Kind.TEXT: {"type": "string", "pattern": r"^\s*[^,\s][^,]*(,\s*[^,\s][^,]*)*$"},
+    Kind.TEXT: TEXT_VALUES_SCHEMA,
     Kind.BOOLEAN: {"type": "string", "enum": ["true", "false"]},
 }

@@ -17,6 +17,7 @@ from simulator._listing import DEFAULT_LIMIT, MAX_LIMIT
 from simulator.http._endpoints import Auth, Call, Operation, Reply
 from simulator.http._query import (
     CURSOR,
+    TEXT_VALUES_SCHEMA,
     Param,
     order_filters,
     page_limit,
@@ -78,6 +79,7 @@ _BATCH_PARAMS = (
         Param(
             f"filter[{field}]",
             f"Only batches whose {field} is this value (several: comma-separated or repeated).",
+            TEXT_VALUES_SCHEMA,
             repeatable=True,
         )
         for field in BATCH_FILTERS

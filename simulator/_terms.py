@@ -86,7 +86,8 @@ def read_q(
     """Read a `q`: terms separated by spaces (or ` AND `), all of which must hold.
 
     Args:
-        q: the parameter's value, or None when it is not given.
+        q: the parameter's value, or None when it is not given; empty or blank text is
+            read as not given.
         fields: the fields `field:value` may name (equal to the value).
         searched: the fields a bare word or `"phrase"` looks in (contains, any case); none:
             the list has no free-text search.
@@ -95,9 +96,10 @@ def read_q(
             client, and matches nothing when it names another.
 
     Raises:
-        BadRequest: naming `q`: too long, empty, unreadable, an unknown field, an empty term.
+        BadRequest: naming `q`: too long, unreadable, an unknown field, an empty term.
     """
-    if q is None:
+    if q is None or not q.strip():
+        # Clients send `q=${search}` with an empty search; that asks for everything.
         return Search()
     equals: dict[str, list[str]] = {}
     words: list[str] = []

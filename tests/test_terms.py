@@ -23,7 +23,7 @@ from simulator._terms import (
 OWN = "own-client"
 
 
-def _orders_q(text: str) -> object:
+def _orders_q(text: str | None) -> object:
     return read_q(text, EQUALITY_FILTERS, searched=SEARCHED, noun="orders", client_id=OWN)
 
 
@@ -55,13 +55,18 @@ class TestQ:
 
     @pytest.mark.parametrize(
         "text",
-        ["", "   ", "AND", "status:", 'status:"open', "x:1", 'status:""', '""', "a:b"],
+        ["AND", "status:", 'status:"open', "x:1", 'status:""', '""', "a:b"],
     )
     def test_bad_q_names_q(self, text: str) -> None:
         """Text outside the grammar, an unknown field or an empty term is refused naming q."""
         with pytest.raises(BadRequest) as caught:
             _orders_q(text)
         assert caught.value.field == "q"
+
+    @pytest.mark.parametrize("text", ["", "   ", "\t"])
+    def test_blank_q_is_no_q(self, text: str) -> None:
+        """An empty or blank q (a client's `q=${search}` with nothing to search) lists all."""
+        assert _orders_q(text) == _orders_q(None)
 
     def test_one_length_limit(self) -> None:
         """Every list refuses a q longer than MAX_Q_CHARS, and takes one that long."""

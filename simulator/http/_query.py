@@ -258,15 +258,15 @@ def q_param(fields: Sequence[str], searched: Sequence[str]) -> Param:
         f'a word or `"a phrase"` appears, in any case, in '
         f"{' or '.join(f'`{name}`' for name in searched)}; `client_id:<id>`: your own "
         "client's id changes nothing, another's matches nothing.",
-        {"type": "string", "minLength": 1, "maxLength": MAX_Q_CHARS},
+        {"type": "string", "maxLength": MAX_Q_CHARS},
     )
 
 
-_BLANK = r"\s\x1c-\x1f\x85"
+BLANK = r"\s\x1c-\x1f\x85"
 """What the server strips from a value (Python's whitespace), spelled for any regex engine."""
 TEXT_VALUES_SCHEMA = {
     "type": "string",
-    "pattern": rf"^[{_BLANK}]*[^,{_BLANK}][^,]*(,[{_BLANK}]*[^,{_BLANK}][^,]*)*$",
+    "pattern": rf"^[{BLANK}]*[^,{BLANK}][^,]*(,[{BLANK}]*[^,{BLANK}][^,]*)*$",
 }
 """An equality filter: comma-separated values, none of them empty or blank."""
 

@@ -15,6 +15,7 @@ from simulator._terms import check_client_q
 from simulator.http._endpoints import Auth, Call, Operation, RawJson, Reply
 from simulator.http._errors import ApiError, Invalid, Problem, invalid
 from simulator.http._query import (
+    BLANK,
     CURSOR,
     Param,
     collection_filters,
@@ -342,8 +343,9 @@ _FULFILLMENTS_ORDER = (
 INTERNAL_Q = Param(
     "q",
     "For the provider's internal users, who name a client so: `client_id:<id>`. A client may "
-    "send its own id (nothing changes); another client's id reads as not found.",
-    {"type": "string", "pattern": "^client_id:[0-9a-f-]{36}$"},
+    "send its own id (nothing changes); another client's id reads as not found. Empty or "
+    "blank: as if not sent.",
+    {"type": "string", "pattern": f"^[{BLANK}]*$|^client_id:[0-9a-f-]{{36}}$"},
 )
 _PAGING = (
     "Oldest first unless `sort_by` says otherwise; `next_cursor` is null on the last page. "

@@ -72,8 +72,8 @@ def main() -> None:
             sys.stdout.flush()
     for name in NEWER:
         if any(name not in run for runs in results.values() for run in runs):
-            shown = [f"{run[name][0]:,.0f} ({run[name][1]:.2f}x)" for run in results["new"]]
-            print(f"{name}: new only (the base has no such scenario): {', '.join(shown)}")
+            rates = [f"{run[name][0]:,.0f} ({run[name][1]:.2f}x)" for run in results["new"]]
+            print(f"{name}: new only (the base has no such scenario): {', '.join(rates)}")
     both = [n for n in NEWER if all(n in run for runs in results.values() for run in runs)]
     for name in (*SCENARIOS, *both):
         medians = {

@@ -13,8 +13,12 @@ them alike; a scenario's rate is over all its rounds, its p50 the median of the 
 and its p99 the highest. Scenarios: an
 authenticated `GET /v2/orders/{id}` on the simulator against a bare Starlette app that
 returns one order document from a dict; and a 50-order page of a filtered list
-(`GET /v2/orders?filter[status]=Pending&limit=50`). Rate limiting is off for the run, and
-the simulator's clock is frozen unless `--clock running` (speed 1, `okc-sim serve`'s default).
+(`GET /v2/orders?filter[status]=Pending&limit=50`). The same two again on accepted orders,
+whose lifecycle fields (batch, billing, line status ...) are laid over the stored document:
+a second simulator, seeded alike, then moved on to its next nightly batch through the control
+API (its own process, so the first one's Pending scenarios read the same world as before).
+Rate limiting is off for the run, and the simulators' clocks are frozen unless `--clock
+running` (speed 1, `okc-sim serve`'s default).
 """
 
 from __future__ import annotations
@@ -62,6 +66,9 @@ BARE_APP = textwrap.dedent(
 )
 WARM_UP_SECONDS = 1.0
 PAGE_PATH = "/v2/orders?filter%5Bstatus%5D=Pending&limit=50"
+ACCEPTED_PAGE_PATH = "/v2/orders?filter%5Bstatus%5D=Accepted&limit=50"
+ACCEPTED_GET = "okc-sim GET /v2/orders/{id} (accepted)"
+ACCEPTED_PAGE = "okc-sim 50-order accepted page"
 
 # A wrk script: round-robin over the paths, one summary line at the end (latency in us).
 WRK_SCRIPT = """
@@ -302,8 +309,17 @@ def seed(port: int, orders: int) -> tuple[dict[str, str], dict[str, dict[str, An
     return auth, created
 
 
+def accept_all(port: int) -> None:
+    """Move a simulator's clock to its next nightly batch, which accepts its Pending orders."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    batch = call(conn, "GET", "/_sim/clock")["next_batch_at"]
+    headers = {"Content-Type": "application/json"}
+    call(conn, "POST", "/_sim/clock/advance", headers=headers, body=json.dumps({"to": batch}))
+    conn.close()
+
+
 def main() -> None:
-    """Start both servers, seed the simulator, measure, print."""
+    """Start the servers, seed the simulators, measure, print."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=5.0, help="seconds per scenario and round")
     parser.add_argument("--rounds", type=int, default=3, help="turns each scenario takes")
@@ -332,15 +348,24 @@ def main() -> None:
     print(f"servers: {uvicorn_stack()}, both; load generator: {generator}")
 
     sim, port = start_sim(args.clock)
-    bare = None
+    bare = accepted_sim = None
     try:
         auth, orders = seed(port, args.orders)
         ids = list(orders)
+        accepted_sim, accepted_port = start_sim(args.clock)
+        accepted_auth, accepted = seed(accepted_port, args.orders)
+        accept_all(accepted_port)
         bare, bare_port = start_bare(orders)
         scenarios = {
             "bare Starlette GET /orders/{id}": (bare_port, [f"/orders/{i}" for i in ids], {}),
             "okc-sim GET /v2/orders/{id}": (port, [f"/v2/orders/{i}" for i in ids], auth),
             "okc-sim 50-order filtered page": (port, [PAGE_PATH], auth),
+            ACCEPTED_GET: (
+                accepted_port,
+                [f"/v2/orders/{i}" for i in accepted],
+                accepted_auth,
+            ),
+            ACCEPTED_PAGE: (accepted_port, [ACCEPTED_PAGE_PATH], accepted_auth),
         }
         for target, paths, headers in scenarios.values():
             load(target, paths, headers, WARM_UP_SECONDS, args.connections)
@@ -350,11 +375,10 @@ def main() -> None:
                 rounds[name].append(load(target, paths, headers, args.seconds, args.connections))
         runs = {name: combine(parts) for name, parts in rounds.items()}
     finally:
-        sim.terminate()
-        sim.wait(timeout=30)
-        if bare is not None:
-            bare.terminate()
-            bare.wait(timeout=30)
+        for server in (sim, accepted_sim, bare):
+            if server is not None:
+                server.terminate()
+                server.wait(timeout=30)
 
     report(args, runs)
 

@@ -20,6 +20,9 @@ from _bench import machine_line
 
 HERE = Path(__file__).resolve().parent.parent
 SCENARIOS = ("okc-sim GET /v2/orders/{id}", "okc-sim 50-order filtered page")
+NEWER = ("okc-sim GET /v2/orders/{id} (accepted)", "okc-sim 50-order accepted page")
+"""Scenarios a base checkout's `bench_http.py` may not have: compared when both trees print
+them, otherwise shown for this tree alone."""
 BARE = "bare Starlette GET /orders/{id}"
 _ROW = re.compile(r"^\s*(?P<name>.+?)\s+(?P<rps>[0-9]+)\s+[0-9.]+\s+[0-9.]+\s+(?P<ratio>[0-9.]+)\s")
 
@@ -37,7 +40,7 @@ def run(tree: Path, extra: list[str]) -> dict[str, tuple[float, float]]:
     found: dict[str, tuple[float, float]] = {}
     for line in result.stdout.splitlines():
         match = _ROW.match(line)
-        if match and match["name"] in (BARE, *SCENARIOS):
+        if match and match["name"] in (BARE, *SCENARIOS, *NEWER):
             found[match["name"]] = (float(match["rps"]), float(match["ratio"]))
     missing = {BARE, *SCENARIOS} - set(found)
     if missing:
@@ -67,7 +70,12 @@ def main() -> None:
             )
             print(f"pair {pair} {label:>4}: bare {figures[BARE][0]:,.0f}; GET / page: {shown}")
             sys.stdout.flush()
-    for name in SCENARIOS:
+    for name in NEWER:
+        if any(name not in run for runs in results.values() for run in runs):
+            rates = [f"{run[name][0]:,.0f} ({run[name][1]:.2f}x)" for run in results["new"]]
+            print(f"{name}: new only (the base has no such scenario): {', '.join(rates)}")
+    both = [n for n in NEWER if all(n in run for runs in results.values() for run in runs)]
+    for name in (*SCENARIOS, *both):
         medians = {
             label: (
                 statistics.median(run[name][0] for run in runs),

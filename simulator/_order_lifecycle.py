@@ -7,7 +7,8 @@ rows of `order_log`, `batches`, `fulfillments`); `EVENT_SETS` says which event s
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import functools
+from typing import Any
 
 import attrs
 
@@ -16,9 +17,6 @@ from lifecycle._table import CREATION, DEST, TRANSITIONS, Event
 from simulator import _json, _orders
 from simulator._ids import stable_uuid
 from simulator._timefmt import from_micros, iso
-
-if TYPE_CHECKING:
-    import sqlite3
 
 INITIAL_BILLING = _orders.INITIAL_BILLING_STATUS
 SUBMITTED_BILLING = "Submitted"
@@ -99,9 +97,12 @@ EVENT_SETS: dict[Event, dict[str, str]] = _event_sets()
 """Which event sets which order field, and to what: the table of docs/conformance.md."""
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class Lifecycle:
-    """What an accepted order's events set, read back from the store."""
+    """What an accepted order's events set, read back from the store.
+
+    Shared by the orders with the same facts (`lifecycle`), and a key of the caches below.
+    """
 
     batch_ids: tuple[str, ...]
     """The ids of the batches that accepted the order, oldest first."""
@@ -111,11 +112,30 @@ class Lifecycle:
     """Its newest fulfillment, once it has shipped."""
 
 
-_BATCHES_SQL = (
-    "SELECT b.id FROM order_log l JOIN batches b ON b.at = l.at "
-    "WHERE l.order_seq = ? AND l.event = ? ORDER BY l.seq"
+_ACCEPT = Event.ACCEPT.value
+# Not `status IN (...)`: SQLite builds a temporary table for an IN list on every run.
+_SHIPPED_SQL = " OR ".join(f"status = '{status.value}'" for status in sorted(SHIPPED_ON))
+LIFECYCLE_COLUMN = (
+    "CASE WHEN accepted_at IS NULL THEN NULL ELSE COALESCE(CASE "  # noqa: S608 - fixed SQL
+    "WHEN requeued IS NULL THEN (SELECT id FROM batches WHERE at = orders.accepted_at) "
+    "ELSE (SELECT group_concat(id, ',') FROM (SELECT b.id FROM order_log l "
+    "JOIN batches b ON b.at = l.at "
+    f"WHERE l.order_seq = orders.seq AND l.event = '{_ACCEPT}' ORDER BY l.seq)) END, '') "
+    f"|| CASE WHEN {_SHIPPED_SQL} THEN COALESCE(' ' || (SELECT id FROM fulfillments "
+    "WHERE order_seq = orders.seq ORDER BY seq DESC LIMIT 1), '') ELSE '' END END"
 )
-_FULFILLMENT_SQL = "SELECT id FROM fulfillments WHERE order_seq = ? ORDER BY seq DESC LIMIT 1"
+"""What `lifecycle` reads, selected `FROM orders` after `accepted_at`: the store's ids of the
+batches that accepted the order, oldest first and comma-separated, then, once it has shipped, a
+space and its newest fulfillment's id; NULL for an order no batch accepted.
+
+One column of subqueries, each a lookup by key: a statement of their own would cost more than
+what they find, and so would a column more. Only a requeued order (`REQUEUED_SET`) can have
+been accepted more than once, so only its batches are read through its log; any other's is the
+one at its `accepted_at` (every accept keeps a `batches` row at its instant). SQLite does not
+flatten an ordered subquery into an aggregate, so the ORDER BY holds for `group_concat`."""
+REQUEUED_SET = "requeued = CASE WHEN ? AND accepted_at IS NOT NULL THEN 1 ELSE requeued END"
+"""The SET term of an order's UPDATE that marks it requeued; its parameter says whether the
+order goes back to Pending. An accepted order can be accepted again only from there."""
 
 
 def client_batch_id(batch_id: str, client_id: str) -> str:
@@ -126,14 +146,22 @@ def client_batch_id(batch_id: str, client_id: str) -> str:
     return stable_uuid(batch_id, client_id)
 
 
-def fetch(conn: sqlite3.Connection, seq: int, client_id: str, accepted_at: int) -> Lifecycle:
-    """An accepted order's lifecycle facts; the caller holds the store's lock."""
+def lifecycle(client_id: str, accepted_at: int | None, facts: str | None) -> Lifecycle | None:
+    """An order's lifecycle facts from its `accepted_at` and `LIFECYCLE_COLUMN` (None before)."""
+    if accepted_at is None or facts is None:
+        return None
+    return _lifecycle(client_id, accepted_at, facts)
+
+
+# Kept: the orders a batch accepted share their facts (until they ship, each with its own
+# fulfillment), and an order polled again finds its own.
+@functools.lru_cache(maxsize=4096)
+def _lifecycle(client_id: str, accepted_at: int, facts: str) -> Lifecycle:
+    batches, _, fulfillment_id = facts.partition(" ")
     batch_ids = tuple(
-        client_batch_id(batch_id, client_id)
-        for (batch_id,) in conn.execute(_BATCHES_SQL, (seq, Event.ACCEPT.value))
+        client_batch_id(batch_id, client_id) for batch_id in batches.split(",") if batch_id
     )
-    found = conn.execute(_FULFILLMENT_SQL, (seq,)).fetchone()
-    return Lifecycle(batch_ids, accepted_at, None if found is None else str(found[0]))
+    return Lifecycle(batch_ids, accepted_at, fulfillment_id or None)
 
 
 def billing_status(status: OrderStatus, *, accepted: bool) -> str:
@@ -151,6 +179,11 @@ def order_fields(lifecycle: Lifecycle) -> dict[str, str]:
     return fields
 
 
+def shipped_fulfillment(status: OrderStatus, lifecycle: Lifecycle) -> str | None:
+    """The fulfillment id an accepted order lays over its lines: its newest, once shipped."""
+    return lifecycle.fulfillment_id if status in SHIPPED_ON else None
+
+
 def line_fields(status: OrderStatus, lifecycle: Lifecycle) -> dict[str, str]:
     """The fields an accepted order lays over each of its lines."""
     fields = {
@@ -159,8 +192,9 @@ def line_fields(status: OrderStatus, lifecycle: Lifecycle) -> dict[str, str]:
     }
     if lifecycle.batch_ids:
         fields["batch_id"] = lifecycle.batch_ids[-1]
-    if lifecycle.fulfillment_id is not None and status in SHIPPED_ON:
-        fields["fulfillment_id"] = lifecycle.fulfillment_id
+    fulfillment_id = shipped_fulfillment(status, lifecycle)
+    if fulfillment_id is not None:
+        fields["fulfillment_id"] = fulfillment_id
     return fields
 
 
@@ -177,16 +211,42 @@ over it), and no client text can hold it unescaped."""
 _SENT_FULFILLMENT = b'"fulfillment_id"'
 
 
-def spliced_lines(stored: bytes, status: OrderStatus, lifecycle: Lifecycle) -> bytes | None:
-    """An accepted order's stored text with its line fields laid over, without decoding it.
+def spliced(
+    stored: bytes, status: OrderStatus, updated_at: int, lifecycle: Lifecycle
+) -> list[bytes | memoryview] | None:
+    """An accepted order's JSON, in pieces for `bytes.join`, spliced from its stored text.
 
-    Each line's stored `"status":null` becomes the fields `line_fields` gives. None when a
-    line keeps a `fulfillment_id` the client sent, which only decoding can replace.
+    The head (`_orders.document_head`), then the stored text with each line's `"status":null`
+    replaced by the fields `line_fields` gives, without decoding it. None when a shipped
+    order's line keeps a `fulfillment_id` the client sent, which only decoding can replace.
     """
-    if _SENT_FULFILLMENT in stored:
+    if shipped_fulfillment(status, lifecycle) is not None and _SENT_FULFILLMENT in stored:
         return None
-    laid = _json.dumps(line_fields(status, lifecycle)).encode()[1:-1]
-    return stored.replace(_STORED_LINE_STATUS, laid)
+    head, laid = _splices(status, updated_at, lifecycle)
+    # One scan of the text, and no copy of it but the caller's join.
+    pieces = stored.split(_STORED_LINE_STATUS)
+    parts: list[bytes | memoryview] = [head, memoryview(pieces[0])[1:]]
+    for piece in pieces[1:]:
+        parts += (laid, piece)
+    return parts
+
+
+# Kept: the orders of a batch share them until their next event.
+@functools.lru_cache(maxsize=4096)
+def _splices(status: OrderStatus, updated_at: int, lifecycle: Lifecycle) -> tuple[bytes, bytes]:
+    """An accepted order's head and line fields, in UTF-8.
+
+    The head is its `_orders.document_head`; the line fields take the place of each line's
+    `"status":null`.
+    """
+    head = _orders.document_head(
+        status.value,
+        iso(updated_at),
+        billing_status(status, accepted=True),
+        order_fields(lifecycle),
+    )
+    laid = _json.dumps(line_fields(status, lifecycle))[1:-1]
+    return head.encode(), laid.encode()
 
 
 def overlay(

@@ -214,7 +214,7 @@ def matching(
             return
         if seq in changed:
             continue  # judged by its past values above, not its present ones
-        yield _rows.OrderRow(raw, conn)
+        yield _rows.OrderRow(raw)
         emitted += 1
     while next_past is not None and emitted < count:
         yield _rows.by_seq(conn, next_past)

@@ -19,13 +19,25 @@ if TYPE_CHECKING:
     from simulator._order_lifecycle import Lifecycle
 
 ORDER_COLUMNS = (
-    "seq, id, client_id, status, updated_at, trigger, accepted_at, "
+    "seq, id, client_id, status, updated_at, trigger, accepted_at, "  # noqa: S608 - fixed SQL
+    f"{_order_lifecycle.LIFECYCLE_COLUMN}, "
     "(SELECT CAST(doc AS BLOB) FROM order_docs WHERE order_docs.seq = orders.seq)"
 )
-"""What `OrderRow` reads, selected `FROM orders`; the document is kept in its own table.
+"""What `OrderRow` reads, selected `FROM orders`: the columns, what the lifecycle's events set
+(`_order_lifecycle.LIFECYCLE_COLUMN`), and the document, kept in its own table.
 
 The document comes as its UTF-8 bytes (a BLOB): the API sends it on as bytes, and decoding
 it to text first would cost as much as the rest of reading it."""
+
+
+_SELECT = f"SELECT {ORDER_COLUMNS} FROM orders WHERE "  # noqa: S608 - fixed SQL
+# Whole statements, made once: SQLite's statement cache is looked up by the text's hash, and
+# a string built per call would be hashed again every time (it has ~1,000 characters).
+_BY_ID = _SELECT + "seq = ? AND id = ?"
+_BY_ID_OF_CLIENT = _BY_ID + " AND client_id = ?"
+_BY_SEQ_OF_CLIENT = _SELECT + "seq = ? AND client_id = ?"
+_BY_CUSTOM_ID = _SELECT + "client_id = ? AND client_custom_order_id = ?"
+_BY_SEQ = _SELECT + "seq = ?"
 
 
 @functools.lru_cache(maxsize=4096)
@@ -49,28 +61,19 @@ class OrderRow:
         "updated_at",
     )
 
-    def __init__(self, row: Sequence[Any], conn: sqlite3.Connection) -> None:
-        """Read a row selected with `ORDER_COLUMNS`; an accepted order's lifecycle with it.
-
-        Args:
-            row: the selected columns.
-            conn: the store, its lock held: an accepted order's lifecycle facts are read now,
-                since the document is rendered after the lock is free again.
-        """
+    def __init__(self, row: Sequence[Any]) -> None:
+        """Read a row selected with `ORDER_COLUMNS`."""
         self.seq: int = row[0]
         self.id: str = row[1]
         self.client_id: str = row[2]
         self.status: OrderStatus = OrderStatus(row[3])
         self.updated_at: int = row[4]
         self.trigger: str | None = row[5]
-        accepted_at: int | None = row[6]
-        self.lifecycle: Lifecycle | None = (
-            None
-            if accepted_at is None
-            else _order_lifecycle.fetch(conn, self.seq, self.client_id, accepted_at)
+        self.lifecycle: Lifecycle | None = _order_lifecycle.lifecycle(
+            self.client_id, row[6], row[7]
         )
         """What the order's events set, once a batch accepted it (None before)."""
-        self.stored: bytes = row[7]
+        self.stored: bytes = row[8]
         """The document's JSON as the store keeps it (`_orders.stored_text`), in UTF-8."""
         self._doc: dict[str, Any] | None = None
 
@@ -85,26 +88,20 @@ class OrderRow:
         """The order as the API shows it now."""
         return _order_lifecycle.overlay(self.doc, self.status, iso(self.updated_at), self.lifecycle)
 
-    def json_parts(self) -> tuple[bytes, memoryview]:
-        """The same order as UTF-8 JSON, in two pieces for `bytes.join`.
+    def json_parts(self) -> Sequence[bytes | memoryview]:
+        """The same order as UTF-8 JSON, in pieces for `bytes.join`.
 
         A never-accepted order is the splice of `_orders.document_text`, done on the stored
         bytes: no decode, no copy. An accepted one also has its line fields laid over the
-        stored text (`_order_lifecycle.spliced_lines`), still without decoding it.
+        stored text (`_order_lifecycle.spliced`), still without decoding it.
         """
         lifecycle = self.lifecycle
         if lifecycle is None:
             return _head(self.status.value, self.updated_at), memoryview(self.stored)[1:]
-        laid = _order_lifecycle.spliced_lines(self.stored, self.status, lifecycle)
-        if laid is None:
-            return b"", memoryview(_json.dumps(self.document()).encode())
-        head = _orders.document_head(
-            self.status.value,
-            iso(self.updated_at),
-            _order_lifecycle.billing_status(self.status, accepted=True),
-            _order_lifecycle.order_fields(lifecycle),
-        )
-        return head.encode(), memoryview(laid)[1:]
+        parts = _order_lifecycle.spliced(self.stored, self.status, self.updated_at, lifecycle)
+        if parts is None:
+            return (_json.dumps(self.document()).encode(),)
+        return parts
 
 
 def load(conn: sqlite3.Connection, seq: int, order_id: str, client_id: str | None) -> OrderRow:
@@ -119,15 +116,13 @@ def load(conn: sqlite3.Connection, seq: int, order_id: str, client_id: str | Non
     Raises:
         NotFound: no such order (another client's order is not found either).
     """
-    sql = f"SELECT {ORDER_COLUMNS} FROM orders WHERE seq = ? AND id = ?"  # noqa: S608
-    params: tuple[object, ...] = (seq, order_id)
-    if client_id is not None:
-        sql += " AND client_id = ?"
-        params = (seq, order_id, client_id)
-    row = conn.execute(sql, params).fetchone()
+    if client_id is None:
+        row = conn.execute(_BY_ID, (seq, order_id)).fetchone()
+    else:
+        row = conn.execute(_BY_ID_OF_CLIENT, (seq, order_id, client_id)).fetchone()
     if row is None:
         raise NotFound(f"No order with id '{order_id}'.")
-    return OrderRow(row, conn)
+    return OrderRow(row)
 
 
 def load_seq(conn: sqlite3.Connection, seq: int, client_id: str) -> OrderRow:
@@ -136,13 +131,10 @@ def load_seq(conn: sqlite3.Connection, seq: int, client_id: str) -> OrderRow:
     Raises:
         NotFound: the client has no order with that number.
     """
-    row = conn.execute(
-        f"SELECT {ORDER_COLUMNS} FROM orders WHERE seq = ? AND client_id = ?",  # noqa: S608
-        (seq, client_id),
-    ).fetchone()
+    row = conn.execute(_BY_SEQ_OF_CLIENT, (seq, client_id)).fetchone()
     if row is None:
         raise NotFound(f"No order numbered {seq}.")
-    return OrderRow(row, conn)
+    return OrderRow(row)
 
 
 def by_custom_id(conn: sqlite3.Connection, custom_id: str, client_id: str) -> OrderRow:
@@ -151,23 +143,16 @@ def by_custom_id(conn: sqlite3.Connection, custom_id: str, client_id: str) -> Or
     Raises:
         NotFound: the client has no such order.
     """
-    row = conn.execute(
-        f"SELECT {ORDER_COLUMNS} FROM orders "  # noqa: S608 - fixed columns
-        "WHERE client_id = ? AND client_custom_order_id = ?",
-        (client_id, custom_id),
-    ).fetchone()
+    row = conn.execute(_BY_CUSTOM_ID, (client_id, custom_id)).fetchone()
     if row is None:
         raise NotFound(f"No order with client_custom_order_id '{custom_id}'.")
-    return OrderRow(row, conn)
+    return OrderRow(row)
 
 
 def by_seq(conn: sqlite3.Connection, seq: int) -> OrderRow:
     """One order by its sequence number (it must exist)."""
-    row = conn.execute(
-        f"SELECT {ORDER_COLUMNS} FROM orders WHERE seq = ?",  # noqa: S608 - fixed columns
-        (seq,),
-    ).fetchone()
-    return OrderRow(row, conn)
+    row = conn.execute(_BY_SEQ, (seq,)).fetchone()
+    return OrderRow(row)
 
 
 def count(conn: sqlite3.Connection, client_id: str, query: OrderQuery) -> int:
@@ -251,8 +236,9 @@ def save(  # noqa: PLR0913 - the order's key, its new state, and what changed wh
         released: whether it just went back to Pending (the nightly batch's clock restarts).
     """
     conn.execute(
-        "UPDATE orders SET status = ?, updated_at = ?, trigger = ?, "
-        "pending_since = CASE WHEN ? THEN ? ELSE pending_since END WHERE seq = ?",
-        (status.value, now, trigger, released, now, seq),
+        "UPDATE orders SET status = ?, updated_at = ?, trigger = ?, "  # noqa: S608 - fixed SQL
+        "pending_since = CASE WHEN ? THEN ? ELSE pending_since END, "
+        f"{_order_lifecycle.REQUEUED_SET} WHERE seq = ?",
+        (status.value, now, trigger, released, now, released, seq),
     )
     conn.execute("UPDATE order_docs SET doc = ? WHERE seq = ?", (_orders.stored_text(doc), seq))

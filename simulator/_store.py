@@ -52,11 +52,15 @@ CREATE TABLE IF NOT EXISTS orders (
     next_event TEXT,
     next_event_at INTEGER,
     trigger TEXT,
-    accepted_at INTEGER
+    accepted_at INTEGER,
+    requeued INTEGER
 );
 -- `accepted_at`: when a batch last accepted the order (NULL if none has). The batch sets it
 -- as it clears `pending_since`, so the row keeps its size; an order without one is read by
 -- splicing its stored document, an order with one has its lifecycle fields laid over it.
+-- `requeued`: 1 once an accepted order went back to Pending (an OKC hold, released), so more
+-- than one batch may have accepted it: its batches are then read from its log, and those of
+-- any other accepted order from `batches` alone (NULL costs the batch's rows one byte).
 -- `status` and `updated_at` are deliberately not indexed: the nightly batch changes both on
 -- every Pending order, and each such index costs it about 1.5 s per 1,000,000 orders
 -- (bench/bench_batch.py). List filters on them read the client's orders in `seq` order.

@@ -25,6 +25,7 @@ from simulator._operations import (
     Shipment,
     parse_trigger,
 )
+from simulator._order_lifecycle import REQUEUED_SET
 from simulator._timefmt import from_micros, to_micros
 
 if TYPE_CHECKING:
@@ -128,9 +129,9 @@ _BATCH_SQL = (
 )
 """Records a batch; an operator's accept in the same instant as the night's joins its run."""
 _MOVE_SQL = (
-    "UPDATE orders SET status = ?, updated_at = ?, next_event = ?, next_event_at = ?, "
+    "UPDATE orders SET status = ?, updated_at = ?, next_event = ?, next_event_at = ?, "  # noqa: S608
     "pending_since = CASE WHEN ? THEN ? ELSE pending_since END, "
-    "accepted_at = CASE WHEN ? THEN ? ELSE accepted_at END WHERE seq = ?"
+    f"{REQUEUED_SET}, accepted_at = CASE WHEN ? THEN ? ELSE accepted_at END WHERE seq = ?"
 )
 
 
@@ -381,6 +382,7 @@ class Timeline:
                     outcome.next_at,
                     dest is OrderStatus.PENDING,
                     at,
+                    dest is OrderStatus.PENDING,
                     accepting,
                     at,
                     order.seq,

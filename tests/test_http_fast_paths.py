@@ -406,3 +406,107 @@ class TestOneHop:
         assert hops.take() == 1
         assert redone.content == inline.content
         assert redone.headers["X-Sim-Time"] == inline.headers["X-Sim-Time"]
+
+
+@pytest.fixture
+def accepted_world() -> Iterator[tuple[Simulator, dict[str, str]]]:
+    """A frozen simulator whose orders the lifecycle has moved on, by how they got there."""
+    sim = new_sim()
+    products = [p["id"] for p in sim.list_products()]
+    sent = {
+        "fulfillment_id": "00000000-0000-4000-8000-000000000001",
+        "pouches": [{"contents": [{"client_product_id": products[0]}]}],
+    }
+    names = (
+        "accepted",
+        "in production",
+        "shipped",
+        "delivered",
+        "sent fulfillment",
+        "requeued by OKC",
+        "requeued by the client",
+        "two lines",
+    )
+    plain = {key: value for key, value in sent.items() if key != "fulfillment_id"}
+    lines = {"sent fulfillment": [sent], "two lines": [plain, plain]}
+    ids: dict[str, str] = {}
+    for number, name in enumerate(names):
+        request = payload(sim, number)
+        request["order_lines"] = lines.get(name, request["order_lines"])
+        ids[name] = sim.create_order(request)["id"]
+    sim.advance(to=sim.clock_state()["next_batch_at"])
+    for name, events in {
+        "shipped": ("start_production", "ship"),
+        "delivered": ("start_production", "ship", "deliver"),
+        "sent fulfillment": ("start_production", "ship"),
+        "two lines": ("start_production", "ship"),
+        "requeued by OKC": ("okc_hold", "okc_release"),
+        "requeued by the client": ("okc_hold",),
+    }.items():
+        for event in events:
+            sim.force(ids[name], event)
+    sim.update_order(ids["requeued by the client"], {"status": "Pending"})
+    sim.advance(to=sim.clock_state()["next_batch_at"])
+    sim.force(ids["in production"], "start_production")  # after the night: it would ship by then
+    yield sim, ids
+    sim.close()
+
+
+class TestAcceptedOrders:
+    """An accepted order's spliced bytes are its document, whatever its events have set."""
+
+    def test_each_order_reads_the_same_both_ways(
+        self, accepted_world: tuple[Simulator, dict[str, str]]
+    ) -> None:
+        """`get_order_json` decodes to `get_order` for every lifecycle an order went through."""
+        sim, ids = accepted_world
+        statuses = set()
+        for order_id in ids.values():
+            order = sim.get_order(order_id)
+            assert json.loads(sim.get_order_json(order_id)) == order
+            custom = order["client_custom_order_id"]
+            assert json.loads(sim.get_order_by_client_order_id_json(custom)) == order
+            statuses.add(order["status"])
+        assert statuses == {"Accepted", "In Production", "Shipped", "Delivered"}
+
+    def test_pages_read_the_same_both_ways(
+        self, accepted_world: tuple[Simulator, dict[str, str]]
+    ) -> None:
+        """`list_orders_json` decodes to `list_orders`, page by page."""
+        sim, _ids = accepted_world
+        cursor = None
+        for _ in range(10):
+            page = sim.list_orders(None, 3, cursor)
+            assert json.loads(sim.list_orders_json(None, 3, cursor)) == page
+            cursor = page["next_cursor"]
+            if cursor is None:
+                break
+        assert cursor is None
+
+    def test_a_requeued_order_lists_both_batches(
+        self, accepted_world: tuple[Simulator, dict[str, str]]
+    ) -> None:
+        """Requeued by OKC or by its client, an order accepted twice names both nights."""
+        sim, ids = accepted_world
+        once = sim.get_order(ids["accepted"])
+        for name in ("requeued by OKC", "requeued by the client"):
+            twice = sim.get_order(ids[name])
+            first, second = twice["batch_ids"].split(",")
+            assert first == once["batch_id"] != second == twice["batch_id"]
+            assert {line["batch_id"] for line in twice["order_lines"]} == {second}
+
+    def test_shipped_lines_name_their_fulfillment(
+        self, accepted_world: tuple[Simulator, dict[str, str]]
+    ) -> None:
+        """Every line of a shipped order names its fulfillment, in place of one the client sent."""
+        sim, ids = accepted_world
+        for name in ("shipped", "delivered", "sent fulfillment", "two lines"):
+            order = sim.get_order(ids[name])
+            (fulfillment,) = sim.list_fulfillments(ids[name])
+            assert {line["fulfillment_id"] for line in order["order_lines"]} == {fulfillment["id"]}
+            assert len(json.loads(sim.get_order_json(ids[name]))["order_lines"]) == len(
+                order["order_lines"]
+            )
+        assert len(sim.get_order(ids["two lines"])["order_lines"]) == 2
+        in_production = sim.get_order(ids["in production"])
+        assert "fulfillment_id" not in in_production["order_lines"][0]

@@ -18,6 +18,7 @@ from simulator._collections import (
     Listing,
     PageRequest,
     moment,
+    newest_seq,
     page,
     parse,
 )
@@ -147,7 +148,7 @@ def _source(world: World, ask: Ask, client_id: str) -> Source:
     if listed is Listed.CONSUMERS:
         return Source(
             lambda conn, at, window: _consumers.as_of(conn, client_id, at, window),
-            lambda: _consumers.newest(conn),
+            lambda: newest_seq(conn, "consumers"),
             lambda: _consumers.total(conn, client_id),
         )
     if listed is Listed.ADDRESSES:
@@ -155,7 +156,7 @@ def _source(world: World, ask: Ask, client_id: str) -> Source:
         _consumers.get(conn, consumer, client_id)
         return Source(
             lambda conn, at, window: _consumer_addresses.as_of(conn, consumer, at, window),
-            lambda: _consumer_addresses.newest(conn),
+            lambda: newest_seq(conn, "consumer_addresses"),
             lambda: _consumer_addresses.total(conn, consumer[0]),
         )
     order_seq = None if ask.scope is None else world.load(ask.scope, client_id).seq

@@ -113,10 +113,17 @@ Items = Callable[["sqlite3.Connection", Moment, Window], list[tuple[int, dict[st
 of them or those in a window (a listing that neither filters nor sorts needs no more)."""
 
 
+def newest_seq(conn: sqlite3.Connection, table: str) -> int:
+    """The newest row's number in one of the store's tables (0 for none)."""
+    # A listing's first page lists up to it. The table is one of ours, never the client's.
+    sql = f"SELECT COALESCE(MAX(seq), 0) FROM {table}"  # noqa: S608
+    (number,) = conn.execute(sql).fetchone()
+    return int(number)
+
+
 def moment(conn: sqlite3.Connection, at: int, newest: int) -> Moment:
     """The moment of a first page: now, with the newest change rows and item."""
-    (versions,) = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM doc_versions").fetchone()
-    return Moment(versions, _changes.last_seq(conn), at, newest)
+    return Moment(newest_seq(conn, "doc_versions"), _changes.last_seq(conn), at, newest)
 
 
 @attrs.frozen

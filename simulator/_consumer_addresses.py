@@ -267,12 +267,6 @@ def update(
     return present(changed)
 
 
-def newest(conn: sqlite3.Connection) -> int:
-    """The newest address's number (0 for none): a listing's first page lists up to it."""
-    (number,) = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM consumer_addresses").fetchone()
-    return int(number)
-
-
 def as_of(
     conn: sqlite3.Connection,
     consumer: tuple[int, str],

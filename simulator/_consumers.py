@@ -191,12 +191,6 @@ def total(conn: sqlite3.Connection, client_id: str) -> int:
     return int(count)
 
 
-def newest(conn: sqlite3.Connection) -> int:
-    """The newest consumer's number (0 for none): a listing's first page lists up to it."""
-    (number,) = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM consumers").fetchone()
-    return int(number)
-
-
 def as_of(
     conn: sqlite3.Connection,
     client_id: str,
